@@ -1,0 +1,46 @@
+# lipsweep — two commands do everything on a fresh Debian machine:
+#   make sweep   install what is missing, build in release mode, run sweeps/default.yaml
+#   make test    the same set-up, then the whole test suite (release mode: the numeric
+#                tests train and cluster for real, which debug builds do 10–50× slower)
+SWIFT ?= swift
+RESULTS ?= results
+SPEC ?= sweeps/default.yaml
+BIN = .build/release/lipsweep
+
+.PHONY: all deps build test sweep bench clean
+
+all: build
+
+# Debian packages the build links against. Installed when missing and running as root;
+# otherwise a clear message says what to install.
+DEB_PACKAGES = libopenblas-dev libsqlite3-dev
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || { echo "deps: apt-get install$$missing failed" >&2; exit 1; }; \
+	  else \
+	    echo "deps: missing Debian packages:$$missing — run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi; \
+	command -v $(SWIFT) >/dev/null || { echo "deps: swift not found on PATH (Swift 6.2 or newer is needed)" >&2; exit 1; }
+
+build: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) test -c release
+
+bench: deps
+	$(SWIFT) build -c release --product lipsweep-bench
+	.build/release/lipsweep-bench
+
+sweep: build
+	@echo "make sweep: the sweep orchestrator (issue 6) is not built yet; nothing to run." >&2; exit 1
+
+clean:
+	rm -rf .build

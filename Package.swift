@@ -1,0 +1,47 @@
+// swift-tools-version: 6.2
+// lipsweep: hyperparameter sweeps of Lipschitz-regularised calorimeter GANs.
+// Layering (each target imports only those to its left):
+//   CBLAS → Tensor → NN → Calo → Metrics → GAN → Sweep → lipsweep (CLI)
+// The orchestrator (Sweep) never imports the trainer (GAN): a trial is a child process and
+// the two share only the JSON-lines worker protocol.
+import PackageDescription
+
+let package = Package(
+    name: "lipsweep",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lipsweep", targets: ["lipsweep"]),
+        .executable(name: "lipsweep-bench", targets: ["lipsweep-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+    ],
+    targets: [
+        // OpenBLAS through a module map over cblas.h; the only C in the package.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Storage, GEMM, im2col, seeded random numbers. Knows nothing of physics.
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        // Layers with forward/backward, losses, spectral norm, Adam, parameter store.
+        .target(name: "NN", dependencies: ["Tensor"]),
+        // Calorimeter data: shower simulator, .npz I/O, preprocessing, physics features.
+        .target(name: "Calo", dependencies: ["Tensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // k-means, PRD curves and AUC, RAW/Physical PRD, quality gain.
+        .target(name: "Metrics", dependencies: ["Tensor", "Calo"]),
+        // Thin command-line interface: parses options and calls the libraries.
+        .executableTarget(name: "lipsweep", dependencies: [
+            "Tensor", "NN", "Calo", "Metrics",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // `make bench`: throughput figures in release mode.
+        .executableTarget(name: "lipsweep-bench", dependencies: ["Tensor", "NN", "Calo", "Metrics"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
+        .testTarget(name: "CaloTests", dependencies: ["Calo", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ]
+)

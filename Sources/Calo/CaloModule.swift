@@ -1,0 +1,2 @@
+/// Calorimeter data: shower simulator, .npz I/O, preprocessing, physics features.
+public enum CaloModule {}

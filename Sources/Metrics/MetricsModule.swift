@@ -1,0 +1,2 @@
+/// k-means, PRD curves, RAW and Physical PRD, quality gain.
+public enum MetricsModule {}
