@@ -1,11 +1,39 @@
 import ArgumentParser
+import Foundation
+import Tensor
 
 /// The `lipsweep` command: a thin layer that parses options and calls the libraries.
 @main
-struct Lipsweep: ParsableCommand {
+struct Lipsweep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lipsweep",
         abstract: "Hyperparameter sweeps of Lipschitz-regularised calorimeter GANs.",
         version: "0.1.0",
         subcommands: [])
+
+    /// Exit codes of the house: 0 success, 2 a user mistake (bad option, value, file or
+    /// spec: one message, no stack trace), 1 a runtime failure.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as UserInputError {
+            FileHandle.standardError.write(Data("lipsweep: \(error.description)\n".utf8))
+            Foundation.exit(2)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                // Argument-parser usage errors (unknown option, bad value) are user mistakes too.
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            if code == .success || error is ExitCode || error is CleanExit { exit(withError: error) }
+            FileHandle.standardError.write(Data("lipsweep: error: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
 }
