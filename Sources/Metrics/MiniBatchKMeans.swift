@@ -26,6 +26,7 @@ public final class MiniBatchKMeans {
     private let counts = ScratchBuffer<Double>()       // k      v_c
     private let labels = ScratchBuffer<Int32>()        // b
     private let seedDistances = ScratchBuffer<Double>() // init subset: D² to nearest centre
+    private let seedOwners = ScratchBuffer<Int32>()     // init subset: index of that centre
 
     public init(options: KMeansOptions) throws(MetricsError) {
         try options.validate()
@@ -63,6 +64,11 @@ public final class MiniBatchKMeans {
     /// each next one with probability ∝ D²(x) = squared distance to the nearest centre so far.
     /// Stops early when every subset point coincides with a centre (Σ D² = 0). Returns the
     /// number of centres seeded.
+    ///
+    /// Updating D² after a new centre c' is a pass over the subset, memory-bound at the RAW
+    /// shape. The triangle inequality skips most of it (Elkan 2003): if x's nearest centre is
+    /// c_j and ‖c' − c_j‖ ≥ 2‖x − c_j‖, then ‖x − c'‖ ≥ ‖c' − c_j‖ − ‖x − c_j‖ ≥ ‖x − c_j‖,
+    /// so c' cannot be nearer and D²(x) stays as it is — in squares, ‖c' − c_j‖² ≥ 4·D²(x).
     private func seedCentres(_ data: UnsafePointer<Float>, rows n: Int, columns d: Int,
                              random rng: inout SeededRandom) -> Int {
         let k = options.clusters
@@ -74,11 +80,19 @@ public final class MiniBatchKMeans {
         }
         let c = centres.reserve(k * d)
         let nearest = seedDistances.reserve(m)
+        let owner = seedOwners.reserve(m)
+        var betweenCentres = [Double](repeating: 0, count: k)
         func adopt(_ row: Int, as centre: Int) {
-            (c + centre * d).update(from: data + row * d, count: d)
+            let new = c + centre * d
+            new.update(from: data + row * d, count: d)
+            for j in 0..<centre { betweenCentres[j] = Double(VectorKernels.squaredDistance(new, c + j * d, d)) }
             for i in 0..<m {
-                let dist = Double(VectorKernels.squaredDistance(data + subset[i] * d, c + centre * d, d))
-                nearest[i] = centre == 0 ? dist : min(nearest[i], dist)
+                if centre > 0 && betweenCentres[Int(owner[i])] >= 4 * nearest[i] { continue }
+                let dist = Double(VectorKernels.squaredDistance(data + subset[i] * d, new, d))
+                if centre == 0 || dist < nearest[i] {
+                    nearest[i] = dist
+                    owner[i] = Int32(centre)
+                }
             }
         }
         adopt(subset[rng.index(below: m)], as: 0)
