@@ -72,7 +72,7 @@ public struct NPYArray: Equatable, Sendable {
                                 fix: "save a C-ordered copy, e.g. numpy.ascontiguousarray(a)")
         }
         var shape: [Int] = []
-        for part in shapeText.split(separator: ",") {
+        for part in shapeText.dropFirst().dropLast().split(separator: ",") {
             let trimmed = part.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             guard let n = Int(trimmed), n >= 0 else { throw notNPY }
