@@ -53,6 +53,12 @@ public enum CaloNPZ {
     /// `compressed` deflates the members, as `numpy.savez_compressed` does. The file is
     /// replaced atomically, so a failed write never leaves half a file.
     public static func write(_ events: CaloEvents, to url: URL, compressed: Bool = false) throws(CaloFileError) {
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CaloFileError(file: url.path, problem: "cannot be written: the directory \(directory) does not exist",
+                                fix: "create the directory first or choose another path")
+        }
         let n = events.count
         let members: [(String, NPYArray)] = [
             (energyKey, NPYArray(shape: [n, CaloGrid.side, CaloGrid.side], values: events.energy)),
@@ -126,9 +132,9 @@ public enum CaloNPZ {
     }
 
     private static func reason(_ error: Error) -> String {
-        if let e = error as? CocoaError, let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError {
+        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError {
             return underlying.localizedDescription
         }
-        return "\(error)"
+        return (error as NSError).localizedDescription
     }
 }

@@ -91,7 +91,7 @@ import Calo
             Issue.record("write into a missing directory succeeded")
         } catch {
             #expect(error.file == url.path)
-            #expect(error.problem.contains("cannot be written"))
+            #expect(error.problem.contains("cannot be written: the directory"))
         }
     }
 
