@@ -3,3 +3,4 @@ import Tensor
 
 // `make bench`: throughput figures of the numeric core, in release mode.
 print("lipsweep benchmarks")
+runCaloBench()
