@@ -56,8 +56,9 @@ public enum Loss {
                                                 scale: Double = 1,
                                                 realGradient: UnsafeMutableBufferPointer<Float>? = nil,
                                                 fakeGradient: UnsafeMutableBufferPointer<Float>? = nil) -> Double {
+        // −mean real (∂ = −1/n) plus mean fake = −(−mean fake) with ∂ = +1/m.
         negativeMean(real, scale: scale, gradient: realGradient)
-            - negativeMean(fake, scale: scale, gradient: fakeGradient)
+            + negativeMean(fake, scale: -scale, gradient: fakeGradient)
     }
 
     /// Least squares (LSGAN, Mao et al. 2017): mean (x_i − t)²; ∂/∂x_i = 2(x_i − t)/n.
