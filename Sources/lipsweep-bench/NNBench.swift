@@ -1,0 +1,150 @@
+import Foundation
+import Tensor
+import NN
+
+// NN core benchmarks: sgemm at the presets' GEMM shapes, raw sgemm peak at 512³, and
+// forward+backward throughput of the `small` preset's Conv2d and Linear layers (batch 256),
+// each at 1 and 2 OpenBLAS threads.
+
+let nnBenchSection = BenchSection(name: "nn", summary: "sgemm and layer throughput") { runNNBench() }
+
+/// One weight layer of a preset network (SPEC §4): a conv (geometry, out channels) or a linear.
+enum LayerShape {
+    case conv(String, ConvGeometry, out: Int, sn: Bool)
+    case linear(String, inFeatures: Int, out: Int, sn: Bool)
+
+    var name: String {
+        switch self { case let .conv(n, _, _, _), let .linear(n, _, _, _): n }
+    }
+
+    /// The three GEMMs (m, n, k, transA, transB) of forward, ∂W and ∂x at batch `b`, as Conv2d
+    /// and Linear issue them.
+    func gemms(batch b: Int) -> [(m: Int, n: Int, k: Int, tA: Bool, tB: Bool, role: String)] {
+        switch self {
+        case let .conv(_, g, o, _):
+            let cols = b * g.outPixels, p = g.patchSize
+            return [(o, cols, p, false, false, "fwd"), (o, p, cols, false, true, "dW"), (p, cols, o, true, false, "dx")]
+        case let .linear(_, i, o, _):
+            return [(b, o, i, false, true, "fwd"), (o, i, b, true, false, "dW"), (b, i, o, false, false, "dx")]
+        }
+    }
+}
+
+struct PresetShapes {
+    let name: String, batch: Int, dz: Int, c: Int, w: [Int], f: [Int]
+
+    static let all = [
+        PresetShapes(name: "tiny", batch: 64, dz: 32, c: 16, w: [8, 16, 32, 32, 32], f: [64, 32]),
+        PresetShapes(name: "small", batch: 256, dz: 64, c: 32, w: [16, 32, 64, 64, 64], f: [128, 64]),
+        PresetShapes(name: "paper", batch: 256, dz: 256, c: 64, w: [32, 64, 128, 128, 128], f: [256, 128]),
+    ]
+
+    var generator: [LayerShape] {
+        [.linear("G.fc1", inFeatures: dz + 5, out: 256, sn: false),
+         .linear("G.fc2", inFeatures: 256, out: c * 64, sn: false),
+         .conv("G.c1", ConvGeometry(channels: c, height: 16, width: 16, kernel: 3, padding: 1), out: c, sn: false),
+         .conv("G.c2", ConvGeometry(channels: c, height: 32, width: 32, kernel: 3, padding: 1), out: c / 2, sn: false),
+         .conv("G.c3", ConvGeometry(channels: c / 2, height: 32, width: 32, kernel: 3), out: 1, sn: false)]
+    }
+
+    var discriminator: [LayerShape] {
+        let s2 = { (ch: Int, side: Int) in ConvGeometry(channels: ch, height: side, width: side, kernel: 3, stride: 2, padding: 1) }
+        let s1 = { (ch: Int, side: Int) in ConvGeometry(channels: ch, height: side, width: side, kernel: 3, padding: 1) }
+        return [.conv("D.c1", s1(1, 30), out: w[0], sn: true),
+                .conv("D.c2", s2(w[0], 30), out: w[1], sn: true),
+                .conv("D.c3", s2(w[1], 15), out: w[2], sn: true),
+                .conv("D.rc", s2(w[2], 8), out: w[1], sn: true),
+                .linear("D.rf", inFeatures: w[1] * 16, out: 2, sn: true),
+                .conv("D.c4", s2(w[2], 8), out: w[3], sn: true),
+                .conv("D.c5", s1(w[3], 4), out: w[4], sn: true),
+                .linear("D.f1", inFeatures: w[4] * 16 + 7, out: f[0], sn: true),
+                .linear("D.f2", inFeatures: f[0], out: f[1], sn: true),
+                .linear("D.f3", inFeatures: f[1], out: 1, sn: true)]
+    }
+}
+
+/// GFLOP/s of C ← op(A)·op(B) at (m, n, k): 2mnk flops per call, fastest of repeated calls.
+func sgemmRate(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false) -> Double {
+    let a = TensorStorage(capacity: m * k), b = TensorStorage(capacity: k * n), c = TensorStorage(capacity: m * n)
+    var rng = SeededRandom(seed: 1)
+    rng.fillNormal(.init(start: a.data, count: m * k)); rng.fillNormal(.init(start: b.data, count: k * n))
+    let (best, _) = measure(minimumSeconds: 0.15) {
+        BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                   a: a.data, lda: transA ? m : k, b: b.data, ldb: transB ? k : n, c: c.data, ldc: n)
+    }
+    return 2 * Double(m * n * k) / best / 1e9
+}
+
+/// Forward + backward of one layer at batch `b`: (samples/s, GFLOP/s counting the 3 GEMMs).
+func layerRate(_ shape: LayerShape, batch b: Int) -> (samples: Double, gflops: Double) {
+    let store = ParameterStore()
+    var rng = SeededRandom(seed: 2)
+    let flops = shape.gemms(batch: b).reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
+    let best: Double
+    switch shape {
+    case let .conv(_, g, o, sn):
+        var layer = Conv2d(g, outChannels: o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn)
+        let x = Tensor(n: b, c: g.channels, h: g.height, w: g.width)
+        rng.fillNormal(x.buffer)
+        let dy = Tensor(n: b, c: o, h: g.outHeight, w: g.outWidth)
+        rng.fillNormal(dy.buffer)
+        best = measure { _ = layer.forward(x); _ = layer.backward(dy) }.best
+    case let .linear(_, i, o, sn):
+        var layer = Linear(i, o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn)
+        let x = Tensor(n: b, c: i), dy = Tensor(n: b, c: o)
+        rng.fillNormal(x.buffer); rng.fillNormal(dy.buffer)
+        best = measure { _ = layer.forward(x); _ = layer.backward(dy) }.best
+    }
+    return (Double(b) / best, flops / best / 1e9)
+}
+
+func runNNBench() {
+    let threadCounts = [1, 2]
+    print("== nn: sgemm (row-major, OpenBLAS), GFLOP/s = 2mnk / fastest call ==")
+    for t in threadCounts {
+        BLAS.threads = t
+        print("raw sgemm peak 512×512×512, \(t) thread(s): \(fixed(sgemmRate(m: 512, n: 512, k: 512))) GFLOP/s")
+    }
+    for preset in PresetShapes.all {
+        print("-- \(preset.name): GEMM shapes (G at batch \(preset.batch), D at 2×\(preset.batch) = real+fake) --")
+        print(pad("layer", 8) + pad("gemm", 5) + pad("m×n×k (op)", 26) + threadCounts.map { pad("\($0)T GF/s", 10) }.joined())
+        let layers = preset.generator.map { ($0, preset.batch) } + preset.discriminator.map { ($0, 2 * preset.batch) }
+        for (layer, b) in layers {
+            for g in layer.gemms(batch: b) {
+                let op = (g.tA ? "Aᵀ" : "A") + (g.tB ? "Bᵀ" : "B")
+                var line = pad(layer.name, 8) + pad(g.role, 5) + pad("\(g.m)×\(g.n)×\(g.k) \(op)", 26)
+                for t in threadCounts {
+                    BLAS.threads = t
+                    line += pad(fixed(sgemmRate(m: g.m, n: g.n, k: g.k, transA: g.tA, transB: g.tB)), 10)
+                }
+                print(line)
+            }
+        }
+    }
+    let small = PresetShapes.all[1], batch = 256
+    print("== nn: forward+backward per layer, `small` preset, batch \(batch) (D layers with SN) ==")
+    print(pad("layer", 8) + threadCounts.map { pad("\($0)T samples/s", 16) + pad("\($0)T GF/s", 10) }.joined())
+    var totalSeconds = [Double](repeating: 0, count: threadCounts.count)
+    var dSeconds = totalSeconds, gSeconds = totalSeconds
+    for layer in small.generator + small.discriminator {
+        var line = pad(layer.name, 8)
+        for (i, t) in threadCounts.enumerated() {
+            BLAS.threads = t
+            let r = layerRate(layer, batch: batch)
+            line += pad(fixed(r.samples, 0), 16) + pad(fixed(r.gflops), 10)
+            let seconds = Double(batch) / r.samples
+            totalSeconds[i] += seconds
+            if layer.name.hasPrefix("D") { dSeconds[i] += seconds } else { gSeconds[i] += seconds }
+        }
+        print(line)
+    }
+    for (i, t) in threadCounts.enumerated() {
+        // Per 256 training samples: one D step (D fwd+bwd on 2×256), G fwd for the fakes, and
+        // a third of a G step (G fwd+bwd, D fwd+bwd on 256). Forward ≈ ⅓ of fwd+bwd is NOT
+        // assumed: G's forward is charged as a full fwd+bwd, an upper bound on the cost.
+        let perBatch = 2 * dSeconds[i] + gSeconds[i] + (gSeconds[i] + dSeconds[i]) / 3
+        print("\(t) thread(s): sum of weight-layer fwd+bwd = \(fixed(totalSeconds[i] * 1000, 2)) ms per 256 samples; "
+              + "layer-only training bound ≈ \(fixed(Double(batch) / perBatch, 0)) samples/s (activations, losses, Adam excluded)")
+    }
+    BLAS.threads = 1
+}
