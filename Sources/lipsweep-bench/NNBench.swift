@@ -6,7 +6,8 @@ import NN
 // forward+backward throughput of the `small` preset's Conv2d and Linear layers (batch 256),
 // each at 1 and 2 OpenBLAS threads.
 
-let nnBenchSection = BenchSection(name: "nn", summary: "sgemm and layer throughput") { runNNBench() }
+let nnBenchSection = BenchSection(name: "nn", summary: "sgemm and layer throughput") { runGemmBench(); runLayerBench() }
+let nnLayersBenchSection = BenchSection(name: "nn-layers", summary: "layer throughput only") { runLayerBench() }
 
 /// One weight layer of a preset network (SPEC §4): a conv (geometry, out channels) or a linear.
 enum LayerShape {
@@ -76,14 +77,16 @@ func sgemmRate(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = fals
 }
 
 /// Forward + backward of one layer at batch `b`: (samples/s, GFLOP/s counting the 3 GEMMs).
-func layerRate(_ shape: LayerShape, batch b: Int) -> (samples: Double, gflops: Double) {
+func layerRate(_ shape: LayerShape, batch b: Int,
+               columnBudget: Int = Conv2d.defaultColumnBudget) -> (samples: Double, gflops: Double) {
     let store = ParameterStore()
     var rng = SeededRandom(seed: 2)
     let flops = shape.gemms(batch: b).reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
     let best: Double
     switch shape {
     case let .conv(_, g, o, sn):
-        var layer = Conv2d(g, outChannels: o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn)
+        var layer = Conv2d(g, outChannels: o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn,
+                           columnBudget: columnBudget)
         let x = Tensor(n: b, c: g.channels, h: g.height, w: g.width)
         rng.fillNormal(x.buffer)
         let dy = Tensor(n: b, c: o, h: g.outHeight, w: g.outWidth)
@@ -98,8 +101,9 @@ func layerRate(_ shape: LayerShape, batch b: Int) -> (samples: Double, gflops: D
     return (Double(b) / best, flops / best / 1e9)
 }
 
-func runNNBench() {
-    let threadCounts = [1, 2]
+let threadCounts = [1, 2]
+
+func runGemmBench() {
     print("== nn: sgemm (row-major, OpenBLAS), GFLOP/s = 2mnk / fastest call ==")
     for t in threadCounts {
         BLAS.threads = t
@@ -121,7 +125,20 @@ func runNNBench() {
             }
         }
     }
+    BLAS.threads = 1
+}
+
+func runLayerBench() {
     let small = PresetShapes.all[1], batch = 256
+    // Chunk size of the conv lowering: column-matrix floats per GEMM chunk (1 thread).
+    let budgets = [1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 40]
+    print("== nn: Conv2d fwd+bwd samples/s vs column floats per chunk, `small`, batch \(batch), 1 thread ==")
+    print(pad("layer", 8) + budgets.map { pad($0 == 1 << 40 ? "whole batch" : "\($0 >> 10)K", 13) }.joined())
+    BLAS.threads = 1
+    for layer in small.generator + small.discriminator {
+        guard case .conv = layer else { continue }
+        print(pad(layer.name, 8) + budgets.map { pad(fixed(layerRate(layer, batch: batch, columnBudget: $0).samples, 0), 13) }.joined())
+    }
     print("== nn: forward+backward per layer, `small` preset, batch \(batch) (D layers with SN) ==")
     print(pad("layer", 8) + threadCounts.map { pad("\($0)T samples/s", 16) + pad("\($0)T GF/s", 10) }.joined())
     var totalSeconds = [Double](repeating: 0, count: threadCounts.count)

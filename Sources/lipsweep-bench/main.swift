@@ -4,6 +4,7 @@ import Foundation
 // Each section lives in its own file as a `BenchSection`; add yours to this list.
 let sections: [BenchSection] = [
     nnBenchSection,
+    nnLayersBenchSection,
 ]
 
 let requested = CommandLine.arguments.dropFirst().first ?? "all"

@@ -19,7 +19,9 @@ import NN
     struct ConvCase: Sendable, CustomStringConvertible {
         let n, c, h, w, o, k, s, p: Int
         let sn: Bool
-        var description: String { "n\(n) c\(c) \(h)×\(w)→\(o) k\(k) s\(s) p\(p) sn\(sn)" }
+        /// Column floats per GEMM chunk; small values force several chunks per batch.
+        var budget = Conv2d.defaultColumnBudget
+        var description: String { "n\(n) c\(c) \(h)×\(w)→\(o) k\(k) s\(s) p\(p) sn\(sn) budget\(budget)" }
     }
 
     @Test(arguments: [
@@ -29,12 +31,17 @@ import NN
         ConvCase(n: 2, c: 2, h: 8, w: 8, o: 3, k: 3, s: 2, p: 0, sn: false),
         ConvCase(n: 2, c: 2, h: 7, w: 7, o: 3, k: 3, s: 2, p: 1, sn: true),
         ConvCase(n: 2, c: 3, h: 5, w: 5, o: 4, k: 3, s: 1, p: 1, sn: true),
+        // 1 and 2 samples per chunk: the chunked lowering and its β handling under SN.
+        ConvCase(n: 3, c: 2, h: 7, w: 7, o: 3, k: 3, s: 2, p: 1, sn: false, budget: 18 * 16),
+        ConvCase(n: 5, c: 2, h: 7, w: 7, o: 3, k: 3, s: 2, p: 1, sn: true, budget: 2 * 18 * 16),
     ])
     func conv2d(_ t: ConvCase) {
         var rng = SeededRandom(seed: 2)
         let store = ParameterStore()
         let geometry = ConvGeometry(channels: t.c, height: t.h, width: t.w, kernel: t.k, stride: t.s, padding: t.p)
-        var layer = Conv2d(geometry, outChannels: t.o, maxBatch: t.n + 1, store: store, rng: &rng, spectralNorm: t.sn)
+        var layer = Conv2d(geometry, outChannels: t.o, maxBatch: t.n + 1, store: store, rng: &rng,
+                           spectralNorm: t.sn, columnBudget: t.budget)
+        #expect(t.budget == Conv2d.defaultColumnBudget || layer.chunk < t.n, "case meant to be chunked")
         let x = Tensor(n: t.n, c: t.c, h: t.h, w: t.w)
         GradientCheck.normal(x, &rng)
         let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
