@@ -5,13 +5,19 @@ import NN
 /// Finite-difference checks of every layer's backward (inputs and parameters); tolerance in
 /// `GradientCheck` (max-norm relative error ≤ 1e-3, central differences h = 1e-2, float32).
 @Suite struct LayerGradientTests {
-    @Test(arguments: [false, true]) func linear(spectralNorm: Bool) {
+    /// A 7→5 Linear on 3 samples with its gradients.
+    static func linearCase(spectralNorm: Bool) -> (Linear, ParameterStore, LayerGradients) {
         var rng = SeededRandom(seed: 1)
         let store = ParameterStore()
         var layer = Linear(7, 5, maxBatch: 4, store: store, rng: &rng, spectralNorm: spectralNorm)
         let x = Tensor(n: 3, c: 7)
         GradientCheck.normal(x, &rng)
         let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        return (layer, store, g)
+    }
+
+    @Test(arguments: [false, true]) func linear(spectralNorm: Bool) {
+        let (_, _, g) = Self.linearCase(spectralNorm: spectralNorm)
         #expect(g.inputError < GradientCheck.tolerance, "Linear SN=\(spectralNorm) ∂x error \(g.inputError)")
         #expect(g.parameterError < GradientCheck.tolerance, "Linear SN=\(spectralNorm) ∂θ error \(g.parameterError)")
     }
@@ -110,12 +116,7 @@ import NN
     /// The check can fail: the Linear layer's correct gradients with a 1% scale error or one
     /// element off by 1% of the largest entry exceed the tolerance.
     @Test func checkRejectsWrongBackward() {
-        var rng = SeededRandom(seed: 1)
-        let store = ParameterStore()
-        var layer = Linear(7, 5, maxBatch: 4, store: store, rng: &rng, spectralNorm: true)
-        let x = Tensor(n: 3, c: 7)
-        GradientCheck.normal(x, &rng)
-        let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let (_, store, g) = Self.linearCase(spectralNorm: true)
         #expect(g.parameterError < GradientCheck.tolerance && g.inputError < GradientCheck.tolerance)
         let scaled = g.analyticParameters.map { $0 * 1.01 }
         #expect(GradientCheck.relativeError(scaled, g.numericParameters) > GradientCheck.tolerance)
