@@ -18,12 +18,18 @@ enum LayerShape {
         switch self { case let .conv(n, _, _, _), let .linear(n, _, _, _): n }
     }
 
-    /// The three GEMMs (m, n, k, transA, transB) of forward, ∂W and ∂x at batch `b`, as Conv2d
-    /// and Linear issue them.
+    /// Conv2d's samples per GEMM chunk at its default column budget.
+    func chunk(batch b: Int) -> Int {
+        guard case let .conv(_, g, _, _) = self else { return b }
+        return max(1, min(b, Conv2d.defaultColumnBudget / (g.patchSize * g.outPixels)))
+    }
+
+    /// The three GEMMs (m, n, k, transA, transB) of forward, ∂W and ∂x as Conv2d and Linear
+    /// issue them at batch `b` (a conv issues each once per chunk: b / chunk times).
     func gemms(batch b: Int) -> [(m: Int, n: Int, k: Int, tA: Bool, tB: Bool, role: String)] {
         switch self {
         case let .conv(_, g, o, _):
-            let cols = b * g.outPixels, p = g.patchSize
+            let cols = chunk(batch: b) * g.outPixels, p = g.patchSize
             return [(o, cols, p, false, false, "fwd"), (o, p, cols, false, true, "dW"), (p, cols, o, true, false, "dx")]
         case let .linear(_, i, o, _):
             return [(b, o, i, false, true, "fwd"), (o, i, b, true, false, "dW"), (b, i, o, false, false, "dx")]
@@ -64,25 +70,28 @@ struct PresetShapes {
     }
 }
 
-/// GFLOP/s of C ← op(A)·op(B) at (m, n, k): 2mnk flops per call, fastest of repeated calls.
-func sgemmRate(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false) -> Double {
+/// GFLOP/s of C ← op(A)·op(B) at (m, n, k): 2mnk flops per call, fastest of repeated calls,
+/// by wall time and by CPU time.
+func sgemmRate(m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false) -> (wall: Double, cpu: Double) {
     let a = TensorStorage(capacity: m * k), b = TensorStorage(capacity: k * n), c = TensorStorage(capacity: m * n)
     var rng = SeededRandom(seed: 1)
     rng.fillNormal(.init(start: a.data, count: m * k)); rng.fillNormal(.init(start: b.data, count: k * n))
-    let (best, _) = measure(minimumSeconds: 0.15) {
+    let t = measure(minimumSeconds: 0.15) {
         BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k,
                    a: a.data, lda: transA ? m : k, b: b.data, ldb: transB ? k : n, c: c.data, ldc: n)
     }
-    return 2 * Double(m * n * k) / best / 1e9
+    let flops = 2 * Double(m * n * k)
+    return (flops / t.best / 1e9, flops / t.bestCPU / 1e9)
 }
 
 /// Forward + backward of one layer at batch `b`: (samples/s, GFLOP/s counting the 3 GEMMs).
 func layerRate(_ shape: LayerShape, batch b: Int,
-               columnBudget: Int = Conv2d.defaultColumnBudget) -> (samples: Double, gflops: Double) {
+               columnBudget: Int = Conv2d.defaultColumnBudget) -> (samples: Double, gflops: Double, cpuSamples: Double) {
     let store = ParameterStore()
     var rng = SeededRandom(seed: 2)
-    let flops = shape.gemms(batch: b).reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
-    let best: Double
+    let chunks = Double((b + shape.chunk(batch: b) - 1) / shape.chunk(batch: b))
+    let flops = chunks * shape.gemms(batch: b).reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
+    let best: Timing
     switch shape {
     case let .conv(_, g, o, sn):
         var layer = Conv2d(g, outChannels: o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn,
@@ -91,14 +100,14 @@ func layerRate(_ shape: LayerShape, batch b: Int,
         rng.fillNormal(x.buffer)
         let dy = Tensor(n: b, c: o, h: g.outHeight, w: g.outWidth)
         rng.fillNormal(dy.buffer)
-        best = measure { _ = layer.forward(x); _ = layer.backward(dy) }.best
+        best = measure { _ = layer.forward(x); _ = layer.backward(dy) }
     case let .linear(_, i, o, sn):
         var layer = Linear(i, o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn)
         let x = Tensor(n: b, c: i), dy = Tensor(n: b, c: o)
         rng.fillNormal(x.buffer); rng.fillNormal(dy.buffer)
-        best = measure { _ = layer.forward(x); _ = layer.backward(dy) }.best
+        best = measure { _ = layer.forward(x); _ = layer.backward(dy) }
     }
-    return (Double(b) / best, flops / best / 1e9)
+    return (Double(b) / best.best, flops / best.best / 1e9, Double(b) / best.bestCPU)
 }
 
 let threadCounts = [1, 2]
@@ -107,20 +116,29 @@ func runGemmBench() {
     print("== nn: sgemm (row-major, OpenBLAS), GFLOP/s = 2mnk / fastest call ==")
     for t in threadCounts {
         BLAS.threads = t
-        print("raw sgemm peak 512×512×512, \(t) thread(s): \(fixed(sgemmRate(m: 512, n: 512, k: 512))) GFLOP/s")
+        let r = sgemmRate(m: 512, n: 512, k: 512)
+        print("raw sgemm peak 512×512×512, \(t) thread(s): \(fixed(r.wall)) GFLOP/s wall"
+              + (t == 1 ? ", \(fixed(r.cpu)) by CPU time" : ""))
     }
     for preset in PresetShapes.all {
-        print("-- \(preset.name): GEMM shapes (G at batch \(preset.batch), D at 2×\(preset.batch) = real+fake) --")
-        print(pad("layer", 8) + pad("gemm", 5) + pad("m×n×k (op)", 26) + threadCounts.map { pad("\($0)T GF/s", 10) }.joined())
+        print("-- \(preset.name): GEMM shapes as issued (G at batch \(preset.batch), D at 2×\(preset.batch) = real+fake; "
+              + "convs: one call per chunk of samples, calls per batch in ×) --")
+        print(pad("layer", 8) + pad("gemm", 5) + pad("m×n×k (op)", 26) + pad("calls", 7) + pad("1T cpu", 10)
+              + threadCounts.map { pad("\($0)T wall", 10) }.joined())
         let layers = preset.generator.map { ($0, preset.batch) } + preset.discriminator.map { ($0, 2 * preset.batch) }
         for (layer, b) in layers {
             for g in layer.gemms(batch: b) {
                 let op = (g.tA ? "Aᵀ" : "A") + (g.tB ? "Bᵀ" : "B")
-                var line = pad(layer.name, 8) + pad(g.role, 5) + pad("\(g.m)×\(g.n)×\(g.k) \(op)", 26)
+                let calls = (b + layer.chunk(batch: b) - 1) / layer.chunk(batch: b)
+                var line = pad(layer.name, 8) + pad(g.role, 5) + pad("\(g.m)×\(g.n)×\(g.k) \(op)", 26) + pad("×\(calls)", 7)
+                var cells: [String] = []
                 for t in threadCounts {
                     BLAS.threads = t
-                    line += pad(fixed(sgemmRate(m: g.m, n: g.n, k: g.k, transA: g.tA, transB: g.tB)), 10)
+                    let r = sgemmRate(m: g.m, n: g.n, k: g.k, transA: g.tA, transB: g.tB)
+                    if t == 1 { line += pad(fixed(r.cpu), 10) }
+                    cells.append(pad(fixed(r.wall), 10))
                 }
+                line += cells.joined()
                 print(line)
             }
         }
@@ -132,36 +150,49 @@ func runLayerBench() {
     let small = PresetShapes.all[1], batch = 256
     // Chunk size of the conv lowering: column-matrix floats per GEMM chunk (1 thread).
     let budgets = [1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 40]
-    print("== nn: Conv2d fwd+bwd samples/s vs column floats per chunk, `small`, batch \(batch), 1 thread ==")
+    print("== nn: Conv2d fwd+bwd samples/s vs column floats per chunk, `small`, batch \(batch), 1 thread, by CPU time ==")
     print(pad("layer", 8) + budgets.map { pad($0 == 1 << 40 ? "whole batch" : "\($0 >> 10)K", 13) }.joined())
     BLAS.threads = 1
     for layer in small.generator + small.discriminator {
         guard case .conv = layer else { continue }
-        print(pad(layer.name, 8) + budgets.map { pad(fixed(layerRate(layer, batch: batch, columnBudget: $0).samples, 0), 13) }.joined())
+        print(pad(layer.name, 8) + budgets.map { pad(fixed(layerRate(layer, batch: batch, columnBudget: $0).cpuSamples, 0), 13) }.joined())
     }
     print("== nn: forward+backward per layer, `small` preset, batch \(batch) (D layers with SN) ==")
-    print(pad("layer", 8) + threadCounts.map { pad("\($0)T samples/s", 16) + pad("\($0)T GF/s", 10) }.joined())
-    var totalSeconds = [Double](repeating: 0, count: threadCounts.count)
+    print("   (1T cpu: by CPU time; wall: by wall time on the shared machine)")
+    print(pad("layer", 8) + pad("1T cpu samples/s", 18) + pad("GF/s", 8)
+          + threadCounts.map { pad("\($0)T wall samples/s", 20) + pad("GF/s", 8) }.joined())
+    let columns = threadCounts.count + 1   // index 0: 1 thread by CPU time; then wall per thread count
+    var totalSeconds = [Double](repeating: 0, count: columns)
     var dSeconds = totalSeconds, gSeconds = totalSeconds
     for layer in small.generator + small.discriminator {
         var line = pad(layer.name, 8)
-        for (i, t) in threadCounts.enumerated() {
+        var rates: [Double] = [], cells: [String] = []
+        for t in threadCounts {
             BLAS.threads = t
             let r = layerRate(layer, batch: batch)
-            line += pad(fixed(r.samples, 0), 16) + pad(fixed(r.gflops), 10)
-            let seconds = Double(batch) / r.samples
+            if t == 1 {
+                line += pad(fixed(r.cpuSamples, 0), 18) + pad(fixed(r.gflops * r.cpuSamples / r.samples), 8)
+                rates.append(r.cpuSamples)
+            }
+            rates.append(r.samples)
+            cells.append(pad(fixed(r.samples, 0), 20) + pad(fixed(r.gflops), 8))
+        }
+        line += cells.joined()
+        for (i, rate) in rates.enumerated() {
+            let seconds = Double(batch) / rate
             totalSeconds[i] += seconds
             if layer.name.hasPrefix("D") { dSeconds[i] += seconds } else { gSeconds[i] += seconds }
         }
         print(line)
     }
-    for (i, t) in threadCounts.enumerated() {
+    for (i, label) in (["1 thread by CPU time"] + threadCounts.map { "\($0) thread(s) wall" }).enumerated() {
         // Per 256 training samples: one D step (D fwd+bwd on 2×256), G fwd for the fakes, and
-        // a third of a G step (G fwd+bwd, D fwd+bwd on 256). Forward ≈ ⅓ of fwd+bwd is NOT
-        // assumed: G's forward is charged as a full fwd+bwd, an upper bound on the cost.
+        // a third of a G step (G fwd+bwd, D fwd+bwd on 256). G's forward is charged as a full
+        // fwd+bwd (no forward-only timing here), so the estimate is pessimistic.
         let perBatch = 2 * dSeconds[i] + gSeconds[i] + (gSeconds[i] + dSeconds[i]) / 3
-        print("\(t) thread(s): sum of weight-layer fwd+bwd = \(fixed(totalSeconds[i] * 1000, 2)) ms per 256 samples; "
-              + "layer-only training bound ≈ \(fixed(Double(batch) / perBatch, 0)) samples/s (activations, losses, Adam excluded)")
+        print("\(label): sum of weight-layer fwd+bwd = \(fixed(totalSeconds[i] * 1000, 2)) ms per 256 samples; "
+              + "training estimate from these layers ≈ \(fixed(Double(batch) / perBatch, 0)) samples/s "
+              + "(pessimistic; activations, losses, Adam excluded)")
     }
     BLAS.threads = 1
 }
