@@ -87,7 +87,12 @@ public enum Im2Col {
         forEachRow(batch: batch, geometry: g) { colRow, inputRow, valid in
             guard let inputRow else { return }
             let dstRow = x + inputRow, srcRow = col + colRow
-            for ow in valid { dstRow[ow * s] += srcRow[ow] }
+            if s == 1 {
+                // Unit stride: a contiguous add the compiler vectorises.
+                for ow in valid { dstRow[ow] += srcRow[ow] }
+            } else {
+                for ow in valid { dstRow[ow * s] += srcRow[ow] }
+            }
         }
     }
 }
