@@ -93,6 +93,7 @@ func layerRate(_ shape: LayerShape, batch b: Int,
     let chunks = Double((b + shape.chunk(batch: b) - 1) / shape.chunk(batch: b))
     let flops = chunks * shape.gemms(batch: b).reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
     let best: Timing, forward: Timing
+    switch shape {
     case let .conv(_, g, o, sn):
         var layer = Conv2d(g, outChannels: o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn,
                            columnBudget: columnBudget)
