@@ -4,6 +4,8 @@ import Foundation
 struct BenchSection: Sendable {
     let name: String
     let summary: String
+    /// False for a subset of another section (runs only when named).
+    var inAll = true
     let run: @Sendable () -> Void
 }
 

@@ -7,7 +7,9 @@ import NN
 // each at 1 and 2 OpenBLAS threads.
 
 let nnBenchSection = BenchSection(name: "nn", summary: "sgemm and layer throughput") { runGemmBench(); runLayerBench() }
-let nnLayersBenchSection = BenchSection(name: "nn-layers", summary: "layer throughput only") { runLayerBench() }
+let nnLayersBenchSection = BenchSection(name: "nn-layers", summary: "layer throughput only (part of nn)", inAll: false) {
+    runLayerBench()
+}
 
 /// One weight layer of a preset network (SPEC §4): a conv (geometry, out channels) or a linear.
 enum LayerShape {

@@ -12,7 +12,7 @@ let names = sections.map(\.name)
 if requested == "-h" || requested == "--help" {
     print("usage: lipsweep-bench [\((names + ["all"]).joined(separator: "|"))]")
 } else if requested == "all" {
-    for s in sections { s.run() }
+    for s in sections where s.inAll { s.run() }
 } else if let s = sections.first(where: { $0.name == requested }) {
     s.run()
 } else {
