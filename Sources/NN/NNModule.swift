@@ -1,2 +1,0 @@
-/// Neural-network layers with explicit forward/backward, losses, spectral norm, Adam.
-public enum NNModule {}
