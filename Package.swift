@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "CaloTests", dependencies: ["Calo", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Tensor"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "CLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -13,7 +13,7 @@ public struct SweepSpec: Sendable {
     public let file: String
     public let text: String
     public let name: String
-    public let executor: ExecutorConfig
+    public var executor: ExecutorConfig
     public let trials: [PlannedTrial]
     /// Axes that vary across trials, in table order (for `plan` and reports).
     public let varyingAxes: [String]

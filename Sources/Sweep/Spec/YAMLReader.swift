@@ -116,7 +116,10 @@ func composeSpec(text: String, file: String) throws -> Located {
 
 private func yamlErrorLine(_ error: YamlError) -> Int? {
     switch error {
-    case let .scanner(_, _, mark, _), let .parser(_, _, mark, _), let .composer(_, _, mark, _): return mark.line
+    case let .scanner(context, _, mark, _), let .parser(context, _, mark, _), let .composer(context, _, mark, _):
+        // An unclosed flow collection is found at the end of input; its opening line is the place to fix.
+        if let context, context.text.contains("flow") { return context.mark.line }
+        return mark.line
     case let .duplicatedKeysInMapping(_, context): return context.mark.line
     default: return nil
     }
