@@ -14,7 +14,7 @@ import Testing
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'completed'") == 4)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM epochs") == 12)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE qg IS NULL OR qg_slope IS NULL OR l_30 IS NULL") == 0)
-        // QG of the scripted sn lr=1e-3 trial: PRD_e = 0.01 + 0.01·e, so (PRD_3 − PRD_1)/3 = 0.02/3.
+        // QG of the scripted sn lr=1e-3 seed-1 trial: PRD_e = 0.01 + 0.01·e, so (PRD_3 − PRD_1)/3 = 0.02/3.
         let qg = try Sweeps.database(results).read { db in
             try Double.fetchOne(db, sql: "SELECT qg FROM trials WHERE regularizer = 'sn' AND lr = 0.001")
         }

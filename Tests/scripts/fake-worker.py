@@ -11,6 +11,7 @@ Environment knobs (tests only):
                        file in the checkpoint directory remembers it crashed)
   FAKE_ALWAYS_CRASH    SIGKILL itself at epoch 1 every time (a trial that can never finish)
   FAKE_DIVERGE_LR      trials with lr >= this end as diverged after epoch 2
+  FAKE_DIVERGE_SEED    ... but only those with this seed (default: any seed)
 """
 import json, os, signal, sys, time
 
@@ -36,6 +37,7 @@ def main():
     sleep = float(os.environ.get("FAKE_EPOCH_SECONDS", "0.05"))
     crash_at = int(os.environ.get("FAKE_CRASH_AT_EPOCH", "0"))
     diverge_lr = float(os.environ.get("FAKE_DIVERGE_LR", "1e9"))
+    diverge_seed = int(os.environ.get("FAKE_DIVERGE_SEED", str(seed)))
 
     done = []
     if opts.get("resume") and os.path.exists(ckpt):
@@ -45,19 +47,20 @@ def main():
             emit(dict(line, replayed=True))
     print(f"fake worker: {len(done)} epochs in checkpoint", file=sys.stderr)
 
-    bound = (margin * 1.1) if margin else 1.1
+    # Seed 1 gives L = 1.1 (sn) or 1.1·m (hinge); later seeds a larger L, so lr ≤ 2/L varies.
+    bound = round(((margin * 1.1) if margin else 1.1) * (1 + 0.5 * (seed - 1)), 10)
     for epoch in range(len(done) + 1, epochs + 1):
         time.sleep(sleep / 2)
         if os.environ.get("FAKE_ALWAYS_CRASH") or (epoch == crash_at and not os.path.exists(os.path.join(ckpt_dir, "crashed"))):
             open(os.path.join(ckpt_dir, "crashed"), "w").close()
             os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(sleep / 2)
-        if lr >= diverge_lr and epoch == 3:
+        if lr >= diverge_lr and seed == diverge_seed and epoch == 3:
             emit({"type": "end", "state": "diverged", "epochs": 2, "qg": None, "qg_slope": None, "l_30": None,
                   "two_over_l_30": None, "lr_within_bound": None, "two_over_m": (2 / margin) if margin else None,
                   "error": "non-finite D loss", "diverged_at_step": 2 * 100 + 7})
             return 0
-        prd = round((seed % 7) * 0.01 + epoch * lr * 10 + (0.002 * epoch * epoch if margin else 0), 10)
+        prd = round((seed % 7) * 0.01 + epoch * (lr * 10 + 0.001 * (seed - 1)) + (0.002 * epoch * epoch if margin else 0), 10)
         line = {"type": "epoch", "epoch": epoch, "d_loss": round(1.0 / (epoch + seed), 10), "g_loss": round(0.5 + 0.01 * epoch, 10),
                 "reg_loss": 0.0, "raw_prd": round(min(0.9, 0.3 + 0.05 * epoch), 10), "phys_prd": prd,
                 "lipschitz_bound": bound, "lipschitz_empirical": round(bound / 2, 10), "k": [1.0, 1.0, bound],
