@@ -171,3 +171,32 @@ func waitFor(_ condition: () throws -> Bool) throws {
     }
     Issue.record("timed out waiting")
 }
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), `run` draws a live block:
+/// counts, ETA, each running trial's epoch and PRD, redrawn in place.
+@Suite struct LiveProgressTests {
+    static var hasScript: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/script") }
+
+    @Test(.enabled(if: hasScript, "needs util-linux script(1) for a pseudo-terminal"))
+    func liveProgressOnATerminal() throws {
+        let dir = Repo.scratch("tty")
+        let spec = try Sweeps.writeSpec(Sweeps.smokeSpec, in: dir)
+        let command = "\(Binary.lipsweep.path) run \(spec) --results \(dir.appendingPathComponent("results").path)"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", command, "/dev/null"]
+        p.environment = ProcessInfo.processInfo.environment.merging(Sweeps.env(["FAKE_EPOCH_SECONDS": "0.3"])) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("\u{1B}[1A\u{1B}[2K"))                      // redrawn in place
+        #expect(text.contains("0/4 done, 2 running, 0 failed, 2 pending"))
+        #expect(text.contains("  #0 sn lr=0.001 seed=1  epoch 1/3  PRD 0.02"))
+        #expect(text.range(of: "ETA [0-9]+s", options: .regularExpression) != nil)
+        #expect(!text.contains("Z #0 epoch"))                                // no plain log lines
+    }
+}

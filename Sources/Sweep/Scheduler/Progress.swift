@@ -17,6 +17,7 @@ final class ProgressDisplay {
     let isTerminal: Bool
     private var drawnLines = 0
     private var lastDraw = Date.distantPast
+    private var lastText = ""
     private let output = FileHandle.standardOutput
 
     init(isTerminal: Bool = isatty(STDOUT_FILENO) == 1) { self.isTerminal = isTerminal }
@@ -34,13 +35,17 @@ final class ProgressDisplay {
 
     func update(_ snapshot: ProgressSnapshot, force: Bool = false) {
         guard isTerminal, force || Date().timeIntervalSince(lastDraw) > 0.25 else { return }
-        lastDraw = Date()
-        clearBlock()
         var lines = [Self.headline(snapshot)]
         for r in snapshot.running.sorted(by: { $0.number < $1.number }) {
             lines.append("  #\(r.number) \(r.label)  epoch \(r.epoch)/\(r.epochs)  PRD \(r.prd.map(formatNumber) ?? "-")")
         }
-        write(lines.joined(separator: "\n") + "\n")
+        let text = lines.joined(separator: "\n") + "\n"
+        // Redraw on change, and at least every 2 s so the ETA moves.
+        guard force || drawnLines == 0 || text != lastText || Date().timeIntervalSince(lastDraw) > 2 else { return }
+        lastDraw = Date()
+        lastText = text
+        clearBlock()
+        write(text)
         drawnLines = lines.count
     }
 
