@@ -131,9 +131,7 @@ import Testing
     }
 
     @Test func queryAndExportWorkWhileASweepRuns() throws {
-        let dir = Repo.scratch("live")
-        let results = dir.appendingPathComponent("results")
-        let spec = try Sweeps.writeSpec(Sweeps.smokeSpec, in: dir)
+        let (_, results, spec) = try Sweeps.smokeSetup("live")
         let scheduler = try Sweeps.start(["run", spec, "--results", results.path], env: ["FAKE_EPOCH_SECONDS": "0.3"])
         defer { kill(scheduler.processIdentifier, SIGKILL); scheduler.waitUntilExit() }
         try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM epochs")) ?? 0 >= 1 }

@@ -28,6 +28,12 @@ enum Sweeps {
         return p
     }
 
+    /// A scratch directory holding the smoke spec, and the results directory to use.
+    static func smokeSetup(_ name: String) throws -> (dir: URL, results: URL, spec: String) {
+        let dir = Repo.scratch(name)
+        return (dir, dir.appendingPathComponent("results"), try writeSpec(smokeSpec, in: dir))
+    }
+
     static func writeSpec(_ text: String, in dir: URL, name: String = "spec.yaml") throws -> String {
         let path = dir.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -49,7 +55,11 @@ enum Sweeps {
         """
 
     static func database(_ results: URL) throws -> DatabaseQueue {
-        try DatabaseQueue(path: results.appendingPathComponent("lipsweep.db").path)
+        // Wait rather than fail when another connection holds a lock briefly (e.g. the last
+        // connection of a finished run checkpointing the WAL as it closes).
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        return try DatabaseQueue(path: results.appendingPathComponent("lipsweep.db").path, configuration: config)
     }
 
     /// Every stored epoch with its trial's config hash, in a fixed order: what two runs of the

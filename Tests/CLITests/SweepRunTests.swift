@@ -5,9 +5,7 @@ import Testing
 /// Tests/scripts/fake-worker.py standing in for the trainer.
 @Suite(.serialized) struct SweepRunTests {
     @Test func smokeSweepRunsEveryTrialWithOneRowPerEpoch() throws {
-        let dir = Repo.scratch("run")
-        let results = dir.appendingPathComponent("results")
-        let spec = try Sweeps.writeSpec(Sweeps.smokeSpec, in: dir)
+        let (_, results, spec) = try Sweeps.smokeSetup("run")
         let r = try Sweeps.lipsweep(["run", spec, "--results", results.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("4 completed"))
@@ -34,9 +32,7 @@ import Testing
     }
 
     @Test func killedWorkerIsRetriedFromItsCheckpoint() throws {
-        let dir = Repo.scratch("crash")
-        let results = dir.appendingPathComponent("results")
-        let spec = try Sweeps.writeSpec(Sweeps.smokeSpec, in: dir)
+        let (dir, results, spec) = try Sweeps.smokeSetup("crash")
         // Every trial's worker SIGKILLs itself once, in the middle of epoch 2.
         let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: ["FAKE_CRASH_AT_EPOCH": "2"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -74,9 +70,7 @@ import Testing
     }
 
     @Test func divergedTrialsKeepTheirEpochsAndHaveNoQG() throws {
-        let dir = Repo.scratch("diverge")
-        let results = dir.appendingPathComponent("results")
-        let spec = try Sweeps.writeSpec(Sweeps.smokeSpec, in: dir)
+        let (_, results, spec) = try Sweeps.smokeSetup("diverge")
         let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: ["FAKE_DIVERGE_LR": "0.003"])
         #expect(r.status == 0)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'diverged' AND qg IS NULL AND error LIKE '%non-finite%'") == 2)
@@ -103,9 +97,7 @@ import Testing
     }
 
     @Test func sigintStopsCleanlyAndTheNextRunContinues() throws {
-        let dir = Repo.scratch("sigint")
-        let results = dir.appendingPathComponent("results")
-        let spec = try Sweeps.writeSpec(Sweeps.smokeSpec, in: dir)
+        let (_, results, spec) = try Sweeps.smokeSetup("sigint")
         let scheduler = try Sweeps.start(["run", spec, "--results", results.path], env: ["FAKE_EPOCH_SECONDS": "0.4"])
         try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM epochs")) ?? 0 >= 1 }
         kill(scheduler.processIdentifier, SIGINT)
@@ -120,9 +112,7 @@ import Testing
     }
 
     @Test func changedSpecIsRefusedAndNewGridPointsAreAdded() throws {
-        let dir = Repo.scratch("change")
-        let results = dir.appendingPathComponent("results")
-        let spec = try Sweeps.writeSpec(Sweeps.smokeSpec, in: dir)
+        let (dir, results, spec) = try Sweeps.smokeSetup("change")
         #expect(try Sweeps.lipsweep(["run", spec, "--results", results.path]).status == 0)
         let changed = try Sweeps.writeSpec(Sweeps.smokeSpec.replacingOccurrences(of: "epochs: 3}\nevaluation", with: "epochs: 4}\nevaluation"), in: dir, name: "changed.yaml")
         let refused = try Sweeps.lipsweep(["run", changed, "--results", results.path])
