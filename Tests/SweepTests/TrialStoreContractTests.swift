@@ -62,7 +62,7 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
         try store.release(trialID: id, error: nil, countsAsAttempt: false)
         #expect(try store.trial(id: id)?.attempts == 1)
         try store.claim(trialID: id, workerPID: nil)
-        let q = QualityGain(qg: 0.01, qgSlope: 0.02, l30: 1.1, twoOverL30: 2 / 1.1, lrWithinBound: true)
+        let q = TrialQualityGain(qg: 0.01, qgSlope: 0.02, l30: 1.1, twoOverL30: 2 / 1.1, lrWithinBound: true)
         try store.finish(trialID: id, TrialOutcome(state: .completed, qg: q))
         let done = try #require(try store.trial(id: id))
         #expect(done.state == .completed && done.qg == 0.01 && done.qgSlope == 0.02 && done.l30 == 1.1 && done.lrWithinBound == true)
@@ -130,15 +130,15 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
     @Test func eq11AndSlopeAndBound() {
         let prd = [0.1, 0.3, 0.2, 0.6]
         let epochs = prd.enumerated().map { EpochRecord(epoch: $0 + 1, physPRD: $1, lipschitzBound: 1.5 + Double($0)) }
-        let q = QualityGain.compute(epochs: epochs, window: 4, metric: "phys_prd", lr: 0.5, margin: 4)
+        let q = TrialQualityGain.compute(epochs: epochs, window: 4, metric: "phys_prd", lr: 0.5, margin: 4)
         // (1/4)·[(0.3−0.1) + (0.2−0.3) + (0.6−0.2)] = 0.125
         #expect(abs(q.qg! - 0.125) < 1e-15)
         // slope over x = 1..4: Σ(x−2.5)(y−0.3)/Σ(x−2.5)² = (−1.5·−0.2 −0.5·0 + 0.5·−0.1 + 1.5·0.3)/5 = 0.14
         #expect(abs(q.qgSlope! - 0.14) < 1e-12)
         #expect(q.l30 == 4.5 && q.twoOverL30 == 2 / 4.5 && q.lrWithinBound == false && q.twoOverM == 0.5)
-        let short = QualityGain.compute(epochs: Array(epochs.prefix(2)), window: 4, metric: "phys_prd", lr: 0.5, margin: nil)
+        let short = TrialQualityGain.compute(epochs: Array(epochs.prefix(2)), window: 4, metric: "phys_prd", lr: 0.5, margin: nil)
         #expect(short.qg == nil && short.reason?.contains("2 of the 4") == true && short.twoOverM == nil)
-        let raw = QualityGain.compute(epochs: epochs, window: 4, metric: "raw_prd", lr: 0.5, margin: nil)
-        #expect(raw.qg == nil)
+        let raw = TrialQualityGain.compute(epochs: epochs, window: 4, metric: "raw_prd", lr: 0.5, margin: nil)
+        #expect(raw.qg == nil && raw.reason?.contains("only 0 of the 4 epochs") == true)
     }
 }

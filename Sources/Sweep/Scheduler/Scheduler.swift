@@ -130,7 +130,7 @@ public final class Scheduler {
         let name = "#\(trial.number) \(trialLabel(trial))"
         if let end = sawEnd[trial.id], status == 0, end.state == "completed" || end.state == "diverged" {
             let config = trial.config
-            let qg = QualityGain.compute(epochs: try store.epochs(trialID: trial.id), window: config?.qg.epochs ?? 30,
+            let qg = TrialQualityGain.compute(epochs: try store.epochs(trialID: trial.id), window: config?.qg.epochs ?? 30,
                                          metric: config?.qg.metric ?? "phys_prd", lr: trial.lr, margin: trial.margin)
             let state: TrialState = end.state == "completed" ? .completed : .diverged
             var error = end.error

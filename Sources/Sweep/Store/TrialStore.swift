@@ -126,9 +126,9 @@ public struct EpochRecord: Equatable, Sendable {
 public struct TrialOutcome: Equatable, Sendable {
     public var state: TrialState            // completed | diverged | failed
     public var error: String?
-    public var qg: QualityGain?
+    public var qg: TrialQualityGain?
 
-    public init(state: TrialState, error: String? = nil, qg: QualityGain? = nil) {
+    public init(state: TrialState, error: String? = nil, qg: TrialQualityGain? = nil) {
         self.state = state; self.error = error; self.qg = qg
     }
 }

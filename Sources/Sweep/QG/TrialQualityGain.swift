@@ -1,6 +1,6 @@
 /// A trial's quality gain and its learning-rate bound (SPEC §7), computed by the scheduler
 /// from the stored epochs. Fields are nil when they cannot be computed; `reason` says why.
-public struct QualityGain: Equatable, Sendable {
+public struct TrialQualityGain: Equatable, Sendable {
     public var qg: Double?
     public var qgSlope: Double?
     public var l30: Double?
@@ -20,16 +20,19 @@ public struct QualityGain: Equatable, Sendable {
     /// - L_30 = lipschitz_bound at epoch N_e; 2/L_30; lr_within_bound = γ ≤ 2/L_30
     /// - two_over_m = 2/m for hinge trials (the bound the margin promises), else nil.
     ///
-    /// Stand-in until the Metrics target's QG functions land in main; then this forwards.
-    public static func compute(epochs: [EpochRecord], window: Int, metric: String, lr: Double, margin: Double?) -> QualityGain {
-        var result = QualityGain(twoOverM: margin.map { 2 / $0 })
+    /// Stand-in until the Metrics target's QG functions land in main; then the body becomes
+    /// `Metrics.QualityGain.compute(physicalPRD:epochs:)` and
+    /// `LipschitzBoundCheck.compute(bounds:learningRate:hingeMargin:epochs:)` over the stored
+    /// epochs 1…N_e (same formulas; this type and the store do not change).
+    public static func compute(epochs: [EpochRecord], window: Int, metric: String, lr: Double, margin: Double?) -> TrialQualityGain {
+        var result = TrialQualityGain(twoOverM: margin.map { 2 / $0 })
         let byEpoch = Dictionary(epochs.map { ($0.epoch, $0) }, uniquingKeysWith: { _, last in last })
         let values: [Double?] = (1...max(window, 1)).map { i in
             byEpoch[i].flatMap { metric == "raw_prd" ? $0.rawPRD : $0.physPRD }
         }
-        guard window >= 2, values.allSatisfy({ $0 != nil }) else {
-            let have = (1...max(window, 1)).filter { byEpoch[$0] != nil }.count
-            result.reason = "only \(have) of the \(window) epochs of the QG window have \(metric)"
+        guard window >= 2, values.allSatisfy({ $0?.isFinite == true }) else {
+            let have = values.filter { $0?.isFinite == true }.count
+            result.reason = "only \(have) of the \(window) epochs of the QG window have a finite \(metric)"
             return result
         }
         let prd = values.map { $0! }
