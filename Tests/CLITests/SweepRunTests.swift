@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// `lipsweep run` end to end through the real binary, with the scripted worker of
@@ -17,6 +18,13 @@ import Testing
             try Double.fetchOne(db, sql: "SELECT qg FROM trials WHERE regularizer = 'sn' AND lr = 0.001")
         }
         #expect(abs((qg ?? 0) - 0.02 / 3) < 1e-12)
+        // Stored numbers are exactly the printed ones (the worker prints d_loss = 1/(epoch+seed)
+        // rounded to 10 digits, and k as a list).
+        let stored = try Sweeps.database(results).read { db in
+            try Row.fetchOne(db, sql: "SELECT e.d_loss, e.k_json FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.number = 2 AND e.epoch = 2")
+        }
+        #expect(stored?["d_loss"] == 0.3333333333)
+        #expect(stored?["k_json"] == "[1,1,2.2]")
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE regularizer = 'hinge' AND two_over_m = 1.0") == 2)
         // Not a terminal: plain log lines, one per event.
         #expect(r.stdout.contains("#0 epoch 3/3"))

@@ -88,7 +88,7 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
         let id = trials[2].id
         try store.claim(trialID: id, workerPID: nil)
         let e1 = EpochRecord(epoch: 1, dLoss: 0.4, gLoss: 0.9, regLoss: 0, rawPRD: 0.5, physPRD: 0.01, lipschitzBound: 1.1,
-                             lipschitzEmpirical: 0.6, k: [1, 1.5, 2], kProduct: 3, trainSeconds: 4, evalSeconds: 1)
+                             lipschitzEmpirical: 0.6, k: [1, 1.5, 0.1 + 0.2], kProduct: 3, trainSeconds: 4, evalSeconds: 1)
         var e2 = e1; e2.epoch = 2; e2.physPRD = nil; e2.evalSeconds = nil
         try store.recordEpoch(trialID: id, e1)
         try store.recordEpoch(trialID: id, e2)

@@ -54,21 +54,38 @@ public struct TextTable: Sendable {
         return ([columns.map(quote).joined(separator: ",")] + body).joined(separator: "\n") + "\n"
     }
 
+    /// Written by hand: Foundation's JSONSerialization on Linux rounds doubles to 15–16
+    /// digits, and an export must give back the stored numbers exactly (Swift's description
+    /// of a Double is the shortest string that round-trips).
     func json() -> String {
-        let objects: [[String: Any]] = rows.map { row in
-            var object: [String: Any] = [:]
-            for (name, cell) in zip(columns, row) {
-                switch cell {
-                case let .text(s): object[name] = s
-                case let .int(i): object[name] = i
-                case let .number(x): object[name] = x.isFinite ? x : NSNull()
-                case .null: object[name] = NSNull()
+        func quoted(_ s: String) -> String {
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                default: out.unicodeScalars.append(scalar)
                 }
             }
-            return object
+            return out + "\""
         }
-        let data = try! JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        func value(_ cell: Cell) -> String {
+            switch cell {
+            case let .text(s): return quoted(s)
+            case let .int(i): return String(i)
+            case let .number(x): return x.isFinite ? "\(x)" : "null"
+            case .null: return "null"
+            }
+        }
+        let order = columns.indices.sorted { columns[$0] < columns[$1] }
+        let objects = rows.map { row in
+            "  {" + order.map { "\(quoted(columns[$0])): \(value(row[$0]))" }.joined(separator: ", ") + "}"
+        }
+        return "[\n" + objects.joined(separator: ",\n") + (objects.isEmpty ? "]\n" : "\n]\n")
     }
 }
 

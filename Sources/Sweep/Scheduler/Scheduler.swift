@@ -46,6 +46,9 @@ public final class Scheduler {
 
     func run() throws -> Summary {
         for t in try store.trials(sweepID: sweep.id) { trials[t.id] = t }
+        // If the loop throws (a database write failed), leave no worker running unattended;
+        // the next run finds their trials `running` and resumes them.
+        defer { for worker in workers.values { worker.signal(SIGKILL) } }
         var stopping = false
         while true {
             if !stopping, stopRequested() {
@@ -90,8 +93,8 @@ public final class Scheduler {
         } catch {
             throw WorkerLaunchFailed(executable: command.executable, reason: "\(error)")
         }
-        try store.claim(trialID: trial.id, workerPID: worker.pid)
         workers[trial.id] = worker
+        try store.claim(trialID: trial.id, workerPID: worker.pid)
         workerStarted[trial.id] = Date()
         sawEnd[trial.id] = nil
         try refresh(trial.id)

@@ -14,31 +14,37 @@ enum WorkerLine: Equatable {
         var divergedAtStep: Int?
     }
 
-    /// JSON numbers or null; anything else reads as nil.
-    private static func number(_ object: [String: Any], _ key: String) -> Double? {
-        (object[key] as? NSNumber).map { $0.doubleValue }
+    /// Every field of either line kind; absent and null both read as nil. Decoded with
+    /// JSONDecoder, which parses doubles exactly (Linux's JSONSerialization does not), so the
+    /// database holds the very numbers the worker printed.
+    private struct Fields: Decodable {
+        var type: String
+        var epoch: Int?
+        var d_loss, g_loss, reg_loss, raw_prd, phys_prd, lipschitz_bound, lipschitz_empirical: Double?
+        var k: [Double]?
+        var k_product, train_seconds, eval_seconds: Double?
+        var replayed: Bool?
+        var state: String?
+        var epochs: Int?
+        var error: String?
+        var diverged_at_step: Int?
     }
 
     static func parse(_ text: String) -> WorkerLine {
-        guard let data = text.data(using: .utf8),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let type = object["type"] as? String else { return .unrecognised(text) }
-        switch type {
+        guard let f = try? JSONDecoder().decode(Fields.self, from: Data(text.utf8)) else { return .unrecognised(text) }
+        switch f.type {
         case "epoch":
-            guard let epoch = number(object, "epoch").map({ Int($0) }), epoch >= 1 else { return .unrecognised(text) }
-            let k = (object["k"] as? [NSNumber])?.map(\.doubleValue) ?? []
+            guard let epoch = f.epoch, epoch >= 1 else { return .unrecognised(text) }
+            let k = f.k ?? []
             let record = EpochRecord(
-                epoch: epoch, dLoss: number(object, "d_loss"), gLoss: number(object, "g_loss"),
-                regLoss: number(object, "reg_loss"), rawPRD: number(object, "raw_prd"), physPRD: number(object, "phys_prd"),
-                lipschitzBound: number(object, "lipschitz_bound"), lipschitzEmpirical: number(object, "lipschitz_empirical"),
-                k: k, kProduct: number(object, "k_product") ?? (k.isEmpty ? nil : k.reduce(1) { $0 * abs($1) }),
-                trainSeconds: number(object, "train_seconds"), evalSeconds: number(object, "eval_seconds"))
-            return .epoch(record, replayed: object["replayed"] as? Bool ?? false)
+                epoch: epoch, dLoss: f.d_loss, gLoss: f.g_loss, regLoss: f.reg_loss, rawPRD: f.raw_prd, physPRD: f.phys_prd,
+                lipschitzBound: f.lipschitz_bound, lipschitzEmpirical: f.lipschitz_empirical, k: k,
+                kProduct: f.k_product ?? (k.isEmpty ? nil : k.reduce(1) { $0 * abs($1) }),
+                trainSeconds: f.train_seconds, evalSeconds: f.eval_seconds)
+            return .epoch(record, replayed: f.replayed ?? false)
         case "end":
-            guard let state = object["state"] as? String else { return .unrecognised(text) }
-            return .end(EndLine(state: state, epochs: number(object, "epochs").map { Int($0) },
-                                error: object["error"] as? String,
-                                divergedAtStep: number(object, "diverged_at_step").map { Int($0) }))
+            guard let state = f.state else { return .unrecognised(text) }
+            return .end(EndLine(state: state, epochs: f.epochs, error: f.error, divergedAtStep: f.diverged_at_step))
         default:
             return .unrecognised(text)
         }

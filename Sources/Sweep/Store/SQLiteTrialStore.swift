@@ -94,7 +94,8 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
 
     public func recordEpoch(trialID: Int64, _ e: EpochRecord) throws {
         try transition(trialID, from: [.running], to: .running) { db in
-            let kJSON = String(decoding: try JSONSerialization.data(withJSONObject: e.k), as: UTF8.self)
+            // JSONEncoder/JSONDecoder keep doubles exact (Linux's JSONSerialization does not).
+            let kJSON = String(decoding: try JSONEncoder().encode(e.k), as: UTF8.self)
             try db.execute(sql: """
                 INSERT INTO epochs(trial_id, epoch, d_loss, g_loss, reg_loss, raw_prd, phys_prd, lipschitz_bound,
                                    lipschitz_empirical, k_product, k_json, train_seconds, eval_seconds)
@@ -182,7 +183,7 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
 
     static func epoch(_ row: Row) -> EpochRecord {
         let kText: String? = row["k_json"]
-        let k = kText.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [Double] } ?? []
+        let k = kText.flatMap { try? JSONDecoder().decode([Double].self, from: Data($0.utf8)) } ?? []
         return EpochRecord(epoch: row["epoch"], dLoss: row["d_loss"], gLoss: row["g_loss"], regLoss: row["reg_loss"],
                            rawPRD: row["raw_prd"], physPRD: row["phys_prd"], lipschitzBound: row["lipschitz_bound"],
                            lipschitzEmpirical: row["lipschitz_empirical"], k: k, kProduct: row["k_product"],
