@@ -32,7 +32,8 @@ public struct SweepRunner {
             let stored = try store.trials(sweepID: existing.id)
             try SpecChange.refuseAlteredTrials(stored: stored, planned: spec.trials, spec: spec, database: results.database.path)
             let added = try store.addTrials(sweepID: existing.id, spec.trials)
-            if added > 0 { try store.updateSpec(sweepID: existing.id, specText: spec.text, specHash: spec.specHash) }
+            // Keep the spec last run (new grid points, another executor) for the report.
+            if existing.specHash != spec.specHash { try store.updateSpec(sweepID: existing.id, specText: spec.text, specHash: spec.specHash) }
             sweep = existing
             try recoverInterrupted(store: store, stored: stored, sweep: existing, display: display)
             let finished = stored.filter { $0.state.isFinished }.count
