@@ -23,16 +23,12 @@ struct ExportCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let dir = ResultsDirectory(results.directory)
-        let store = try dir.openExisting()
-        let s = try dir.sweep(in: store, named: sweep)
+        let (dir, store, s) = try results.open(sweep: sweep)
         let text = try kind.table(store: store, sweepID: s.id).render(format)
         if output == "-" { print(text, terminator: ""); return }
         let ext = format == .table ? "txt" : format.rawValue
         let url = output.map { URL(fileURLWithPath: $0) }
             ?? dir.url.appendingPathComponent("exports").appendingPathComponent("\(s.name)-\(kind.rawValue).\(ext)")
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        print(url.path)
+        try ResultsOption.write(text, to: url)
     }
 }

@@ -22,9 +22,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "table, csv or json.") var format: TextTable.Format = .table
 
     func run() throws {
-        let dir = ResultsDirectory(results.directory)
-        let store = try dir.openExisting()
-        let s = try dir.sweep(in: store, named: sweep)
+        let (_, store, s) = try results.open(sweep: sweep)
         var query = TrialQuery()
         query.columns = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         query.sort = sort.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

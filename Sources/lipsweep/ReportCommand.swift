@@ -15,9 +15,7 @@ struct ReportCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let dir = ResultsDirectory(results.directory)
-        let store = try dir.openExisting()
-        let s = try dir.sweep(in: store, named: sweep)
+        let (dir, store, s) = try results.open(sweep: sweep)
         let chosen = try trials.map { list in
             try list.split(separator: ",").map { item -> Int in
                 guard let n = Int(item.trimmingCharacters(in: .whitespaces)) else {
@@ -29,8 +27,6 @@ struct ReportCommand: ParsableCommand {
         let html = try HTMLReport.render(store: store, sweep: s, chosenTrials: chosen)
         let url = output.map { URL(fileURLWithPath: $0) }
             ?? dir.url.appendingPathComponent(sweep == nil ? "report.html" : "report-\(s.name).html")
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try html.write(to: url, atomically: true, encoding: .utf8)
-        print(url.path)
+        try ResultsOption.write(html, to: url)
     }
 }

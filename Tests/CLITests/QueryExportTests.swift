@@ -5,12 +5,7 @@ import Testing
 /// `lipsweep query` and `lipsweep export` against a finished scripted sweep, checked against
 /// direct SQL on the public schema.
 @Suite(.serialized) struct QueryExportTests {
-    static let spec = """
-        name: qx
-        dataset: {train: 64, test: 32}
-        training: {epochs: 3}
-        evaluation: {clusters: 4, prd_runs: 1}
-        qg: {epochs: 3}
+    static let spec = "name: qx\n" + Sweeps.tinyHeader + "\n" + """
         grid:
           regularizer: [sn, hinge]
           margin: [2]

@@ -40,12 +40,15 @@ enum Sweeps {
         return path
     }
 
-    static let smokeSpec = """
-        name: t
+    /// Tiny data and 3 epochs with a 3-epoch QG window: the part every test spec shares.
+    static let tinyHeader = """
         dataset: {train: 64, test: 32}
         training: {epochs: 3}
         evaluation: {clusters: 4, prd_runs: 1}
         qg: {epochs: 3}
+        """
+
+    static let smokeSpec = "name: t\n" + tinyHeader + "\n" + """
         grid:
           regularizer: [sn, hinge]
           margin: [2]
