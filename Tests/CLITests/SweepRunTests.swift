@@ -104,13 +104,18 @@ import Testing
         #expect(try Sweeps.trialRows(results) == Sweeps.trialRows(clean))
     }
 
-    @Test func sigintStopsCleanlyAndTheNextRunContinues() throws {
-        let (_, results, spec) = try Sweeps.smokeSetup("sigint")
+    @Test(arguments: [SIGINT, SIGTERM])
+    func signalStopsCleanlyAndTheNextRunContinues(_ sig: Int32) throws {
+        let (_, results, spec) = try Sweeps.smokeSetup("stop")
         let scheduler = try Sweeps.start(["run", spec, "--results", results.path], env: ["FAKE_EPOCH_SECONDS": "0.4"])
         try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM epochs")) ?? 0 >= 1 }
-        kill(scheduler.processIdentifier, SIGINT)
+        // A second scheduler on the same results directory is refused while this one runs.
+        let second = try Sweeps.lipsweep(["run", spec, "--results", results.path])
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("another lipsweep run (pid \(scheduler.processIdentifier))"))
+        kill(scheduler.processIdentifier, sig)
         scheduler.waitUntilExit()
-        #expect(scheduler.terminationStatus == 130)
+        #expect(scheduler.terminationStatus == 128 + sig)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state NOT IN ('pending', 'completed')") == 0)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pending'") >= 2)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE attempts > 0 AND state = 'pending'") == 0)
