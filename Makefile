@@ -11,9 +11,9 @@ BIN = .build/release/lipsweep
 
 all: build
 
-# Debian packages the build links against. Installed when missing and running as root;
-# otherwise a clear message says what to install.
-DEB_PACKAGES = libopenblas-dev libsqlite3-dev
+# Debian packages the build links against, and python3 for the tests' scripted worker.
+# Installed when missing and running as root; otherwise a clear message says what to install.
+DEB_PACKAGES = libopenblas-dev libsqlite3-dev python3
 deps:
 	@missing=""; \
 	for p in $(DEB_PACKAGES); do \

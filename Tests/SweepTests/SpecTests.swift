@@ -89,6 +89,8 @@ private func specError(_ yaml: String) -> SpecError? {
         #expect(specError("regularizers:\n  sn: {margin: [2]}\ngrid: {regularizer: [sn]}\n")?.line == 2)
         #expect(specError("training:\n  regularizer: spectral\n")?.line == 2)
         #expect(specError("seeds: [1]\nrepeats: 2\n") != nil)
+        #expect(specError("name: ../escape\n")?.line == 1)
+        #expect(specError("name: a b\n")?.description.contains("cannot name a sweep") == true)
     }
 
     @Test func malformedYAMLHasALine() {

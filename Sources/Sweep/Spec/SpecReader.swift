@@ -32,7 +32,14 @@ struct SpecReader {
         var repeatsAt: Located?, seedsAt: Located?
         for (key, value) in try root.mapping(allowed: sections) {
             switch key {
-            case "name": name = try value.string()
+            case "name":
+                // The name becomes a directory under checkpoints/ and part of export file names.
+                let text = try value.string()
+                guard !text.isEmpty, !text.hasPrefix("."),
+                      text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                    throw value.error("`\(text)` cannot name a sweep", fix: "use letters, digits, '-', '_' and '.', e.g. soft-margin-1")
+                }
+                name = text
             case "dataset": try readDataset(value)
             case "model": try readModel(value)
             case "training": try readTraining(value)
