@@ -33,39 +33,8 @@ import Testing
 
     @Test func exportQGEqualsDirectSQL() throws {
         let rows = try json(["export", "qg"])
-        // Two-pass variance (Σ(x − x̄)² / (n − 1)) so the reference itself is accurate.
-        let sql = """
-            WITH f AS (SELECT * FROM trials WHERE state IN ('completed', 'diverged')),
-            g AS (SELECT regularizer, margin, alpha, lambda, lr, count(*) AS trials, count(qg) AS qg_n, avg(qg) AS qg_mean,
-                         avg(qg_slope) AS slope, avg(l_30) AS l30, avg(lr_within_bound) AS within,
-                         avg(state = 'diverged') AS diverged
-                  FROM f GROUP BY regularizer, margin, alpha, lambda, lr)
-            SELECT g.*, (SELECT sum((f.qg - g.qg_mean) * (f.qg - g.qg_mean)) FROM f
-                         WHERE f.regularizer = g.regularizer AND f.margin IS g.margin AND f.alpha IS g.alpha
-                           AND f.lambda IS g.lambda AND f.lr = g.lr) / (g.qg_n - 1) AS qg_var
-            FROM g ORDER BY regularizer, margin, lr
-            """
-        let expected = try Sweeps.database(Self.results).read { db in try Row.fetchAll(db, sql: sql) }
-        #expect(rows.count == 4 && expected.count == 4)
-        func close(_ a: Any?, _ b: Double?, _ what: String) {
-            let x = (a as? NSNumber)?.doubleValue
-            if let b { #expect(x != nil && abs(x! - b) <= 1e-12 * max(1, abs(b)), "\(what): \(String(describing: x)) vs \(b)") }
-            else { #expect(x == nil, "\(what) should be null") }
-        }
-        for (row, want) in zip(rows, expected) {
-            #expect(row["regularizer"] as? String == want["regularizer"])
-            close(row["lr"], want["lr"], "lr")
-            close(row["trials"], want["trials"], "trials")
-            close(row["qg_n"], want["qg_n"], "qg_n")
-            close(row["qg_mean"], want["qg_mean"], "qg_mean")
-            close(row["qg_sd"], (want["qg_var"] as Double?).map { max(0, $0).squareRoot() }, "qg_sd")
-            close(row["qg_slope_mean"], want["slope"], "qg_slope_mean")
-            close(row["l_30_mean"], want["l30"], "l_30_mean")
-            close(row["two_over_l_30"], (want["l30"] as Double?).map { 2 / $0 }, "two_over_l_30")
-            close(row["two_over_m"], (want["margin"] as Double?).map { 2 / $0 }, "two_over_m")
-            close(row["within_bound_fraction"], want["within"], "within_bound_fraction")
-            close(row["diverged_fraction"], want["diverged"], "diverged_fraction")
-        }
+        #expect(rows.count == 4)
+        try QGCheck.expectExportEqualsSQL(rows, results: Self.results)
         // The scripted numbers make the groups differ: lr 1.0 has a diverged seed and lr ≤ 2/L
         // fails for the seeds with the larger L.
         let snFast = try #require(rows.first { $0["regularizer"] as? String == "sn" && ($0["lr"] as? Double) == 1.0 })
