@@ -31,9 +31,16 @@ let package = Package(
         .target(name: "Calo", dependencies: ["Tensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // k-means, PRD curves and AUC, RAW/Physical PRD, quality gain.
         .target(name: "Metrics", dependencies: ["Tensor", "Calo"]),
+        // The sweep orchestrator: YAML specs, trial store (SQLite), scheduler of worker
+        // processes, query/export/report. Never imports the trainer (worker protocol only).
+        .target(name: "Sweep", dependencies: [
+            "Tensor", "Metrics",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Thin command-line interface: parses options and calls the libraries.
         .executableTarget(name: "lipsweep", dependencies: [
-            "Tensor", "NN", "Calo", "Metrics",
+            "Tensor", "NN", "Calo", "Metrics", "Sweep",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `make bench`: throughput figures in release mode.
@@ -42,6 +49,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
         .testTarget(name: "CaloTests", dependencies: ["Calo", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Tensor"]),
+        .testTarget(name: "CLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
