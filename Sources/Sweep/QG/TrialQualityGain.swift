@@ -1,3 +1,5 @@
+import Metrics
+
 /// A trial's quality gain and its learning-rate bound (SPEC §7), computed by the scheduler
 /// from the stored epochs. Fields are nil when they cannot be computed; `reason` says why.
 public struct TrialQualityGain: Equatable, Sendable {
@@ -15,42 +17,34 @@ public struct TrialQualityGain: Equatable, Sendable {
         self.lrWithinBound = lrWithinBound; self.twoOverM = twoOverM; self.reason = reason
     }
 
+    /// QG and the 2/L bookkeeping of SPEC §7, by the shared definitions of the Metrics target
+    /// (`QualityGain`, `LipschitzBoundCheck`) over the stored epochs 1…N_e:
     /// - QG = (1/N_e)·Σ_{i=2..N_e} (PRD_i − PRD_{i−1})   (paper eq. 11; PRD = the `metric` column)
     /// - qg_slope = least-squares slope of PRD_i against i over i = 1..N_e
     /// - L_30 = lipschitz_bound at epoch N_e; 2/L_30; lr_within_bound = γ ≤ 2/L_30
     /// - two_over_m = 2/m for hinge trials (the bound the margin promises), else nil.
-    ///
-    /// Stand-in until the Metrics target's QG functions land in main; then the body becomes
-    /// `Metrics.QualityGain.compute(physicalPRD:epochs:)` and
-    /// `LipschitzBoundCheck.compute(bounds:learningRate:hingeMargin:epochs:)` over the stored
-    /// epochs 1…N_e (same formulas; this type and the store do not change).
+    /// An epoch missing from 1…N_e (or not evaluated) leaves QG nil, with the reason.
     public static func compute(epochs: [EpochRecord], window: Int, metric: String, lr: Double, margin: Double?) -> TrialQualityGain {
-        var result = TrialQualityGain(twoOverM: margin.map { 2 / $0 })
         let byEpoch = Dictionary(epochs.map { ($0.epoch, $0) }, uniquingKeysWith: { _, last in last })
-        let values: [Double?] = (1...max(window, 1)).map { i in
-            byEpoch[i].flatMap { metric == "raw_prd" ? $0.rawPRD : $0.physPRD }
+        let window = max(window, 1)
+        // The leading run of consecutive epochs 1, 2, … that carry the metric.
+        var series: [Double] = [], bounds: [Double] = []
+        for i in 1...window {
+            guard let record = byEpoch[i] else { break }
+            guard let value = metric == "raw_prd" ? record.rawPRD : record.physPRD else { break }
+            series.append(value)
+            bounds.append(record.lipschitzBound ?? .nan)
         }
-        guard window >= 2, values.allSatisfy({ $0?.isFinite == true }) else {
-            let have = values.filter { $0?.isFinite == true }.count
-            result.reason = "only \(have) of the \(window) epochs of the QG window have a finite \(metric)"
-            return result
+        let gain = QualityGain.compute(physicalPRD: series, epochs: window)
+        let check = LipschitzBoundCheck.compute(bounds: bounds, learningRate: lr, hingeMargin: margin, epochs: window)
+        var reason = gain.reason
+        if reason != nil, series.count < window {
+            reason = "only \(series.count) of the \(window) epochs of the QG window have a \(metric)"
         }
-        let prd = values.map { $0! }
-        var sum = 0.0
-        for i in 1..<window { sum += prd[i] - prd[i - 1] }
-        result.qg = sum / Double(window)
-        let meanX = Double(window + 1) / 2, meanY = prd.reduce(0, +) / Double(window)
-        var sxy = 0.0, sxx = 0.0
-        for (i, y) in prd.enumerated() {
-            let dx = Double(i + 1) - meanX
-            sxy += dx * (y - meanY); sxx += dx * dx
-        }
-        result.qgSlope = sxy / sxx
-        if let bound = byEpoch[window]?.lipschitzBound, bound > 0, bound.isFinite {
-            result.l30 = bound
-            result.twoOverL30 = 2 / bound
-            result.lrWithinBound = lr <= 2 / bound
-        }
-        return result
+        return TrialQualityGain(qg: gain.value, qgSlope: gain.slope,
+                                l30: gain.value == nil ? nil : check.bound,
+                                twoOverL30: gain.value == nil ? nil : check.twoOverBound,
+                                lrWithinBound: gain.value == nil ? nil : check.lrWithinBound,
+                                twoOverM: margin.map { 2 / $0 }, reason: reason)
     }
 }
