@@ -31,17 +31,20 @@ let package = Package(
         .target(name: "Calo", dependencies: ["Tensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // k-means, PRD curves and AUC, RAW/Physical PRD, quality gain.
         .target(name: "Metrics", dependencies: ["Tensor", "Calo"]),
+        // The embedded GAN trainer: presets, losses, Lipschitz regularizers, evaluation, checkpoints.
+        .target(name: "GAN", dependencies: ["Tensor", "NN", "Calo", "Metrics", .product(name: "Yams", package: "Yams")]),
         // Thin command-line interface: parses options and calls the libraries.
         .executableTarget(name: "lipsweep", dependencies: [
-            "Tensor", "NN", "Calo", "Metrics",
+            "Tensor", "NN", "Calo", "Metrics", "GAN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `make bench`: throughput figures in release mode.
-        .executableTarget(name: "lipsweep-bench", dependencies: ["Tensor", "NN", "Calo", "Metrics"]),
+        .executableTarget(name: "lipsweep-bench", dependencies: ["Tensor", "NN", "Calo", "Metrics", "GAN"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
         .testTarget(name: "CaloTests", dependencies: ["Calo", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics"]),
         .testTarget(name: "CLITests", dependencies: []),
     ]
 )

@@ -18,6 +18,8 @@ public struct Conv2d: @unchecked Sendable {
     public let inputGradient: Tensor
     /// False skips col2im in backward (the first layer, when ∂L/∂x is not needed).
     public var computesInputGradient = true
+    /// False skips ∂L/∂W and ∂L/∂b (e.g. D while only G is trained: ∂L/∂x is all that is needed).
+    public var computesParameterGradients = true
     private let columns: TensorStorage
     private let outputMatrix: TensorStorage
     private var input: Tensor?
@@ -74,12 +76,14 @@ public struct Conv2d: @unchecked Sendable {
                 let src = dy + (s * outChannels + o) * pixels, dst = dym + o * cols + s * pixels
                 for p in 0..<pixels { dst[p] = src[p]; sum += src[p] }
             }
-            db[o] += sum
+            if computesParameterGradients { db[o] += sum }
         }
-        let (dw, beta) = weight.gradientTarget
-        BLAS.sgemm(transB: true, m: outChannels, n: g.patchSize, k: cols, a: dym, lda: cols,
-                   b: columns.data, ldb: cols, beta: beta, c: dw, ldc: g.patchSize)
-        weight.finishGradient()
+        if computesParameterGradients {
+            let (dw, beta) = weight.gradientTarget
+            BLAS.sgemm(transB: true, m: outChannels, n: g.patchSize, k: cols, a: dym, lda: cols,
+                       b: columns.data, ldb: cols, beta: beta, c: dw, ldc: g.patchSize)
+            weight.finishGradient()
+        }
         let dx = inputGradient.withBatch(n)
         if computesInputGradient {
             // dcol = Wᵀ·dY' overwrites col (no longer needed), then col2im.
