@@ -38,9 +38,9 @@ public final class GANTrainer {
     public internal(set) var lecam = LeCamState()
     private var order: [Int]
     /// (2B, 1, 30, 30): rows 0..<B real, B..<2B fake; (2B, 5) their conditions.
-    private let images: Tensor, conditions: Tensor
+    let images: Tensor, conditions: Tensor
     private let asymmetryTargets: Tensor
-    private let scoreGradient: Tensor, regressionGradient: Tensor
+    let scoreGradient: Tensor, regressionGradient: Tensor
 
     public init(model: ModelConfig, options: TrainingOptions, data: TrainingSet) {
         precondition(data.count >= options.batch, "GANTrainer: \(data.count) training events < one batch of \(options.batch)")
