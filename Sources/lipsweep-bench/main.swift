@@ -5,3 +5,4 @@ import Tensor
 print("lipsweep benchmarks")
 runCaloBench()
 runMetricsBench()
+runGANBench()
