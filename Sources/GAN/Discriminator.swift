@@ -85,6 +85,17 @@ public final class Discriminator {
         set { conv1.computesInputGradient = newValue }
     }
 
+    /// `steps` extra power-iteration steps on every SN vector (no forward). The twin (PyTorch's
+    /// spectral_norm) advances u once per forward call in training mode; its D step calls D
+    /// twice (real, fake), so a D step here, which runs both as one batch, adds one step.
+    public func powerIterate(steps: Int) {
+        for sn in [conv1.spectralNorm, conv2.spectralNorm, conv3.spectralNorm, conv4.spectralNorm,
+                   conv5.spectralNorm, regConv.spectralNorm, regFC.spectralNorm, fc1.spectralNorm,
+                   fc2.spectralNorm, fc3.spectralNorm] {
+            sn?.powerIterate(steps: steps)
+        }
+    }
+
     /// D(x, c) → (score (n, 1), regression r (n, 2)). `.training` advances every SN vector by
     /// one power-iteration step; `.evaluation` leaves them unchanged.
     public func forward(_ x: Tensor, conditions c: Tensor, mode: ForwardMode) -> (score: Tensor, regression: Tensor) {

@@ -4,6 +4,11 @@ import Tensor
 /// G as a fast simulator: one event per condition, mapped back to GeV (SPEC §2.2:
 /// E = max(exp(x) − 1, 0), cells below `threshold` set to 0).
 public enum EventSampler {
+    /// G's output is clamped at log(1 + E) = 30 (E ≈ 1e13 GeV) before the inverse, and a NaN
+    /// output reads as 0: a wild generator (large γ) must give absurd but finite events, whose
+    /// 900-cell sums and features stay finite, rather than stop the evaluation.
+    public static let maximumLogEnergy: Float = 30
+
     /// `conditions`: N×5 standardised; z ~ N(0, 1) from `rng`; G runs in chunks of its
     /// `maxBatch`. Writes N×900 energies into `energy`.
     public static func generate(_ generator: Generator, conditions: UnsafeBufferPointer<Float>, threshold: Float,
@@ -22,7 +27,10 @@ public enum EventSampler {
             }
             let x = generator.forward(batch: b)
             let out = UnsafeMutableBufferPointer(rebasing: energy[(start * 900)..<((start + b) * 900)])
-            _ = out.update(from: UnsafeBufferPointer(start: x.data, count: b * 900))
+            for i in 0..<(b * 900) {
+                let v = x.data[i]
+                out[i] = v.isNaN ? 0 : min(v, maximumLogEnergy)
+            }
             Preprocessing.inverseLogTransform(out, threshold: threshold)
             start += b
         }

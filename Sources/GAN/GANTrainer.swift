@@ -22,7 +22,8 @@ public struct EpochLosses: Codable, Sendable, Equatable {
 /// every full batch is one D step (real batch and B fakes made from the batch's own conditions,
 /// run through D as one batch of 2B), and after every `discriminatorSteps` D steps (counted
 /// over the whole run) one G step on fresh noise with the same conditions. The last partial
-/// batch is dropped. All buffers are allocated here once; a step allocates nothing.
+/// batch is dropped. SN vectors advance twice per D step and once per G step (the twin's
+/// count of D forwards in training mode). All buffers are allocated here once; a step allocates nothing.
 public final class GANTrainer {
     public let model: ModelConfig
     public let options: TrainingOptions
@@ -124,6 +125,8 @@ public final class GANTrainer {
         d.store.zeroGradients()
         d.computesParameterGradients = true
         d.computesInputGradient = false
+        // Two SN power steps per D step, as the twin's two D forwards (real, fake).
+        d.powerIterate(steps: 1)
         let (score, r) = d.forward(images, conditions: conditions, mode: .training)
         scoreGradient.fill(0); regressionGradient.fill(0)
         let real = UnsafeBufferPointer(start: score.data, count: b)
@@ -166,7 +169,9 @@ public final class GANTrainer {
         let fake = generator.forward(batch: b)
         d.computesParameterGradients = false
         d.computesInputGradient = true
-        let (score, _) = d.forward(fake, conditions: conditions.withBatch(b), mode: .evaluation)
+        // `.training`: one SN power step, as the twin's D forward in its G step. D's weights
+        // do not change here, so the backward's W̄ is the one the next D step starts from.
+        let (score, _) = d.forward(fake, conditions: conditions.withBatch(b), mode: .training)
         let dScore = scoreGradient.withBatch(b), dR = regressionGradient.withBatch(b)
         dScore.fill(0); dR.fill(0)
         let loss = options.loss.generator(fake: UnsafeBufferPointer(start: score.data, count: b),

@@ -53,18 +53,19 @@ public enum Im2Col {
                             let ih = oh * s - p + ki
                             let d = dst + oh * wo
                             if ih < 0 || ih >= g.height {
-                                d.update(repeating: 0, count: wo)
+                                for ow in 0..<wo { d[ow] = 0 }
                                 continue
                             }
                             let srcRow = src + ih * g.width - p + kj
-                            d.update(repeating: 0, count: valid.lowerBound)
+                            // Plain loops, not memmove/memset: rows are 4–32 floats, where
+                            // the library calls cost more than the copy.
+                            for ow in 0..<valid.lowerBound { d[ow] = 0 }
                             if s == 1 {
-                                (d + valid.lowerBound).update(from: srcRow + valid.lowerBound,
-                                                              count: valid.count)
+                                for ow in valid { d[ow] = srcRow[ow] }
                             } else {
                                 for ow in valid { d[ow] = srcRow[ow * s] }
                             }
-                            (d + valid.upperBound).update(repeating: 0, count: wo - valid.upperBound)
+                            for ow in valid.upperBound..<wo { d[ow] = 0 }
                         }
                     }
                 }
