@@ -4,12 +4,19 @@ import Tensor
 /// padding; weight (out, in, k, k) viewed as the matrix W (out × in·k·k), optionally
 /// spectrally normalised; bias per output channel.
 ///
-/// The whole batch is lowered to one GEMM: col = im2col(x) is (in·k·k) × (n·Ho·Wo),
-/// Y' = W·col is (out × n·Ho·Wo), then permuted to NCHW with the bias added.
-/// Backward: dY' = permute(dY); ∂L/∂W += dY'·colᵀ; dcol = Wᵀ·dY'; ∂L/∂x = col2im(dcol).
-/// Scratch (col, Y') is allocated once for `maxBatch` and reused by backward, so each
-/// backward must follow its own forward.
+/// The batch is lowered in chunks of S samples (`samplesPerChunk`, S·Ho·Wo ≈ `chunkColumns`) so
+/// each chunk's column matrix stays in cache: col = im2col(x_chunk) is (in·k·k) × (S·Ho·Wo),
+/// Y' = W·col is (out × S·Ho·Wo), permuted to NCHW with the bias added (S = 1 writes NCHW
+/// directly: the bias is stored first and the GEMM accumulates onto it).
+/// Backward per chunk: dY' = permute(dY); ∂L/∂b += Σ dY'; col is rebuilt (cheaper in cache
+/// than keeping the whole batch's columns in memory); ∂L/∂W += dY'·colᵀ; dcol = Wᵀ·dY';
+/// ∂L/∂x = col2im(dcol). With BLAS.threads = T > 1 the chunks are split over T workers
+/// (`WorkSplit`), each with single-threaded GEMMs and private ∂L/∂W, ∂L/∂b summed afterwards
+/// in worker order. Each backward must follow its own forward.
 public struct Conv2d: @unchecked Sendable {
+    /// Default target GEMM column count S·Ho·Wo of one chunk (measured at small's shapes).
+    public static let defaultChunkColumns = 1024
+
     public let geometry: ConvGeometry
     public let outChannels: Int, maxBatch: Int
     public private(set) var weight: LayerWeight
@@ -20,13 +27,17 @@ public struct Conv2d: @unchecked Sendable {
     public var computesInputGradient = true
     /// False skips ∂L/∂W and ∂L/∂b (e.g. D while only G is trained: ∂L/∂x is all that is needed).
     public var computesParameterGradients = true
-    private let columns: TensorStorage
-    private let outputMatrix: TensorStorage
+    /// Worker threads for this layer; nil follows `BLAS.threads` (see `WorkSplit`).
+    public var threads: Int?
+    /// Samples per chunk (from `chunkColumns` at init).
+    public let chunk: Int
+    private var workspaces: [ConvWorkspace] = []
     private var input: Tensor?
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√(in·k·k), 1/√(in·k·k)).
     public init(_ geometry: ConvGeometry, outChannels: Int, maxBatch: Int, store: ParameterStore,
-                rng: inout SeededRandom, spectralNorm: Bool = false) {
+                rng: inout SeededRandom, spectralNorm: Bool = false,
+                chunkColumns: Int = Conv2d.defaultChunkColumns) {
         self.geometry = geometry; self.outChannels = outChannels; self.maxBatch = maxBatch
         let fanIn = geometry.patchSize
         weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: spectralNorm, rng: &rng)
@@ -34,11 +45,19 @@ public struct Conv2d: @unchecked Sendable {
         fillUniform(store.values(bias), count: outChannels, bound: 1 / Float(fanIn).squareRoot(), rng: &rng)
         output = Tensor(n: maxBatch, c: outChannels, h: geometry.outHeight, w: geometry.outWidth)
         inputGradient = Tensor(n: maxBatch, c: geometry.channels, h: geometry.height, w: geometry.width)
-        columns = TensorStorage(capacity: fanIn * maxBatch * geometry.outPixels)
-        outputMatrix = TensorStorage(capacity: outChannels * maxBatch * geometry.outPixels)
+        chunk = samplesPerChunk(pixels: geometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
     }
 
     public var spectralNorm: SpectralNorm? { weight.spectralNorm }
+
+    /// The first `count` worker scratch areas, created on first use.
+    private mutating func workspaces(_ count: Int) -> [ConvWorkspace] {
+        while workspaces.count < count {
+            workspaces.append(ConvWorkspace(patch: geometry.patchSize, outChannels: outChannels,
+                                            chunkColumns: chunk * geometry.outPixels))
+        }
+        return Array(workspaces.prefix(count))
+    }
 
     /// x: (n, in, H, W) → (n, out, Ho, Wo).
     public mutating func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
@@ -46,51 +65,125 @@ public struct Conv2d: @unchecked Sendable {
         precondition(x.c == g.channels && x.h == g.height && x.w == g.width && n <= maxBatch,
                      "Conv2d: input (\(n), \(x.c), \(x.h), \(x.w)) ≠ (≤\(maxBatch), \(g.channels), \(g.height), \(g.width))")
         input = x
-        let w = weight.prepare(mode)
-        let pixels = g.outPixels, cols = n * pixels
-        Im2Col.im2col(x.data, batch: n, geometry: g, into: columns.data)
-        BLAS.sgemm(m: outChannels, n: cols, k: g.patchSize, a: w, lda: g.patchSize,
-                   b: columns.data, ldb: cols, c: outputMatrix.data, ldc: cols)
-        // Y'[o, s·P + p] + b[o] → y[s, o, p]
-        let b = weight.store.values(bias), y = output.data, ym = outputMatrix.data
-        for o in 0..<outChannels {
-            let bo = b[o]
-            for s in 0..<n {
-                let src = ym + o * cols + s * pixels, dst = y + (s * outChannels + o) * pixels
-                for p in 0..<pixels { dst[p] = src[p] + bo }
+        let w = weight.prepare(mode), b = UnsafePointer(weight.store.values(bias))
+        let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
+        let spaces = workspaces(workers), s = chunk, outs = outChannels
+        let xp = UnsafePointer(x.data), y = output.data
+        WorkSplit.run(items: chunks, workers: workers) { t, range in
+            for c in range {
+                let first = c * s
+                Conv2d.forwardChunk(x: xp, samples: first..<min(n, first + s), geometry: g, outChannels: outs,
+                                    weight: w, bias: b, output: y, workspace: spaces[t])
             }
         }
         return output.withBatch(n)
     }
 
+    /// One chunk of samples: y[s] = W·im2col(x[s]) + b.
+    private static func forwardChunk(x: UnsafePointer<Float>, samples: Range<Int>, geometry g: ConvGeometry,
+                                     outChannels: Int, weight w: UnsafePointer<Float>, bias b: UnsafePointer<Float>,
+                                     output y: UnsafeMutablePointer<Float>, workspace ws: ConvWorkspace) {
+        let pixels = g.outPixels, count = samples.count, cols = count * pixels
+        let col = ws.columns.data
+        Im2Col.im2col(x + samples.lowerBound * g.inputFeatures, batch: count, geometry: g, into: col)
+        let yChunk = y + samples.lowerBound * outChannels * pixels
+        if count == 1 {
+            for o in 0..<outChannels { (yChunk + o * pixels).update(repeating: b[o], count: pixels) }
+            BLAS.sgemm(m: outChannels, n: pixels, k: g.patchSize, a: w, lda: g.patchSize,
+                       b: col, ldb: pixels, beta: 1, c: yChunk, ldc: pixels)
+            return
+        }
+        let ym = ws.outputMatrix.data
+        BLAS.sgemm(m: outChannels, n: cols, k: g.patchSize, a: w, lda: g.patchSize,
+                   b: col, ldb: cols, c: ym, ldc: cols)
+        // Y'[o, s·P + p] + b[o] → y[s, o, p]
+        for o in 0..<outChannels {
+            let bo = b[o]
+            for s in 0..<count {
+                let src = ym + o * cols + s * pixels, dst = yChunk + (s * outChannels + o) * pixels
+                for p in 0..<pixels { dst[p] = src[p] + bo }
+            }
+        }
+    }
+
     /// dOut: (n, out, Ho, Wo). Accumulates ∂L/∂W, ∂L/∂b into the store; returns ∂L/∂x.
     public mutating func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
-        let g = geometry, n = x.n, pixels = g.outPixels, cols = n * pixels
-        precondition(dOut.n == n && dOut.featureCount == outChannels * pixels, "Conv2d.backward: gradient shape")
-        // dY'[o, s·P + p] = dy[s, o, p]; ∂L/∂b[o] = Σ dY'[o, ·]
-        let dym = outputMatrix.data, dy = dOut.data, db = weight.store.gradient(bias)
-        for o in 0..<outChannels {
-            var sum: Float = 0
-            for s in 0..<n {
-                let src = dy + (s * outChannels + o) * pixels, dst = dym + o * cols + s * pixels
-                for p in 0..<pixels { dst[p] = src[p]; sum += src[p] }
+        let g = geometry, n = x.n
+        precondition(dOut.n == n && dOut.featureCount == outChannels * g.outPixels, "Conv2d.backward: gradient shape")
+        let dx = inputGradient.withBatch(n)
+        let parameters = computesParameterGradients, inputs = computesInputGradient
+        guard parameters || inputs else { return dx }
+        let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
+        let spaces = workspaces(workers), s = chunk, outs = outChannels
+        let w = weight.effective, xp = UnsafePointer(x.data), dy = UnsafePointer(dOut.data), dxp = dx.data
+        WorkSplit.run(items: chunks, workers: workers) { t, range in
+            let ws = spaces[t]
+            if parameters { ws.zeroGradients() }
+            for c in range {
+                let first = c * s
+                Conv2d.backwardChunk(x: xp, dOut: dy, samples: first..<min(n, first + s), geometry: g,
+                                     outChannels: outs, weight: w, parameters: parameters, inputs: inputs,
+                                     dx: dxp, workspace: ws)
             }
-            if computesParameterGradients { db[o] += sum }
         }
-        if computesParameterGradients {
-            let (dw, beta) = weight.gradientTarget
-            BLAS.sgemm(transB: true, m: outChannels, n: g.patchSize, k: cols, a: dym, lda: cols,
-                       b: columns.data, ldb: cols, beta: beta, c: dw, ldc: g.patchSize)
+        if parameters {
+            // Σ over workers in worker order (one worker: exactly its sums).
+            let db = weight.store.gradient(bias), (dw, beta) = weight.gradientTarget
+            let weights = outChannels * g.patchSize
+            if beta == 0 { dw.update(repeating: 0, count: weights) }
+            for ws in spaces {
+                let pw = ws.weightGradient.data, pb = ws.biasGradient.data
+                for i in 0..<weights { dw[i] += pw[i] }
+                for o in 0..<outChannels { db[o] += pb[o] }
+            }
             weight.finishGradient()
         }
-        let dx = inputGradient.withBatch(n)
-        if computesInputGradient {
-            // dcol = Wᵀ·dY' overwrites col (no longer needed), then col2im.
-            BLAS.sgemm(transA: true, m: g.patchSize, n: cols, k: outChannels, a: weight.effective,
-                       lda: g.patchSize, b: dym, ldb: cols, c: columns.data, ldc: cols)
-            Im2Col.col2im(columns.data, batch: n, geometry: g, into: dx.data)
-        }
         return dx
+    }
+
+    /// One chunk's backward into the worker's ∂L/∂W, ∂L/∂b partial sums and dx[samples].
+    private static func backwardChunk(x: UnsafePointer<Float>, dOut dy: UnsafePointer<Float>, samples: Range<Int>,
+                                      geometry g: ConvGeometry, outChannels: Int, weight w: UnsafePointer<Float>,
+                                      parameters: Bool, inputs: Bool, dx: UnsafeMutablePointer<Float>,
+                                      workspace ws: ConvWorkspace) {
+        let pixels = g.outPixels, count = samples.count, cols = count * pixels
+        let col = ws.columns.data, db = ws.biasGradient.data
+        let dyChunk = dy + samples.lowerBound * outChannels * pixels
+        // dY'[o, s·P + p] = dy[s, o, p] (for S = 1, dy itself); ∂L/∂b[o] += Σ dY'[o, ·]
+        let dym: UnsafePointer<Float>
+        if count == 1 {
+            dym = dyChunk
+            if parameters {
+                for o in 0..<outChannels {
+                    let row = dym + o * pixels
+                    var sum: Float = 0
+                    for p in 0..<pixels { sum += row[p] }
+                    db[o] += sum
+                }
+            }
+        } else {
+            let m = ws.outputMatrix.data
+            for o in 0..<outChannels {
+                var sum: Float = 0
+                for s in 0..<count {
+                    let src = dyChunk + (s * outChannels + o) * pixels, dst = m + o * cols + s * pixels
+                    for p in 0..<pixels { dst[p] = src[p]; sum += src[p] }
+                }
+                db[o] += sum
+            }
+            dym = UnsafePointer(m)
+        }
+        if parameters {
+            Im2Col.im2col(x + samples.lowerBound * g.inputFeatures, batch: count, geometry: g, into: col)
+            BLAS.sgemm(transB: true, m: outChannels, n: g.patchSize, k: cols, a: dym, lda: cols,
+                       b: col, ldb: cols, beta: 1, c: ws.weightGradient.data, ldc: g.patchSize)
+        }
+        if inputs {
+            // dcol = Wᵀ·dY' (overwrites col), then col2im.
+            BLAS.sgemm(transA: true, m: g.patchSize, n: cols, k: outChannels, a: w,
+                       lda: g.patchSize, b: dym, ldb: cols, c: col, ldc: cols)
+            Im2Col.col2im(col, batch: count, geometry: g, into: dx + samples.lowerBound * g.inputFeatures)
+        }
     }
 }

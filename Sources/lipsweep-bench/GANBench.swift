@@ -28,12 +28,15 @@ func runGANBench() {
             let warm = GANTrainer(model: ModelConfig(preset: preset), options: options, data: synthetic(4 * batch, seed: 2))
             _ = try? warm.trainEpoch()
             let trainer = GANTrainer(model: ModelConfig(preset: preset), options: options, data: data)
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
             _ = try? trainer.trainEpoch()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let cpu = processCPUSeconds() - cpuStart
             let samples = Double(n / batch * batch)
+            // CPU time / threads: a figure less disturbed by other processes on a shared machine.
             print(pad("train \(preset.rawValue), \(threads) thread\(threads > 1 ? "s" : "")", 34)
-                  + String(format: "%8.2f s/epoch  %8.0f samples/s", seconds, samples / seconds))
+                  + String(format: "%8.2f s/epoch  %8.0f samples/s  (%.0f samples per CPU-second/thread)",
+                           seconds, samples / seconds, samples / (cpu / Double(threads))))
         }
     }
     BLAS.threads = 1
@@ -65,6 +68,14 @@ func runGANBench() {
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
         print(pad("worker peak RSS (\(preset), 1 epoch + eval)", 34) + String(format: "%8.0f MB", Double(usage.ru_maxrss) / 1024))
     }
+}
+
+/// User + system CPU time of this process (all threads).
+private func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 private func pad(_ s: String, _ width: Int) -> String {

@@ -3,6 +3,8 @@ import Tensor
 
 // `make bench`: throughput figures of the numeric core, in release mode.
 print("lipsweep benchmarks")
-runCaloBench()
-runMetricsBench()
-runGANBench()
+// `lipsweep-bench [calo|metrics|gan]…` runs only the named sections (default: all).
+let sections = Set(CommandLine.arguments.dropFirst())
+if sections.isEmpty || sections.contains("calo") { runCaloBench() }
+if sections.isEmpty || sections.contains("metrics") { runMetricsBench() }
+if sections.isEmpty || sections.contains("gan") { runGANBench() }
