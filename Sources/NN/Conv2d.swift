@@ -8,9 +8,10 @@ import Tensor
 /// each chunk's column matrix stays in cache: col = im2col(x_chunk) is (in·k·k) × (S·Ho·Wo),
 /// Y' = W·col is (out × S·Ho·Wo), permuted to NCHW with the bias added (S = 1 writes NCHW
 /// directly: the bias is stored first and the GEMM accumulates onto it).
-/// Backward per chunk: dY' = permute(dY); ∂L/∂b += Σ dY'; col is rebuilt (cheaper in cache
-/// than keeping the whole batch's columns in memory); ∂L/∂W += dY'·colᵀ; dcol = Wᵀ·dY';
-/// ∂L/∂x = col2im(dcol). With BLAS.threads = T > 1 the chunks are split over T workers
+/// Every chunk's col is written into a whole-batch column store (chunk c at c·S·(in·k·k)·Ho·Wo)
+/// and kept for backward, which would otherwise rebuild it (im2col was ≈ 10% of training time).
+/// Backward per chunk: dY' = permute(dY); ∂L/∂b += Σ dY'; ∂L/∂W += dY'·colᵀ; dcol = Wᵀ·dY'
+/// (into the worker's scratch); ∂L/∂x = col2im(dcol). With BLAS.threads = T > 1 the chunks are split over T workers
 /// (`WorkSplit`), each with single-threaded GEMMs and private ∂L/∂W, ∂L/∂b summed afterwards
 /// in worker order. Each backward must follow its own forward.
 public struct Conv2d: @unchecked Sendable {
@@ -32,6 +33,8 @@ public struct Conv2d: @unchecked Sendable {
     /// Samples per chunk (from `chunkColumns` at init).
     public let chunk: Int
     private var workspaces: [ConvWorkspace] = []
+    /// im2col of the last forward's whole batch: (in·k·k)·S·Ho·Wo floats per chunk, chunk by chunk.
+    private let columnStore: TensorStorage
     private var input: Tensor?
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√(in·k·k), 1/√(in·k·k)).
@@ -46,6 +49,7 @@ public struct Conv2d: @unchecked Sendable {
         output = Tensor(n: maxBatch, c: outChannels, h: geometry.outHeight, w: geometry.outWidth)
         inputGradient = Tensor(n: maxBatch, c: geometry.channels, h: geometry.height, w: geometry.width)
         chunk = samplesPerChunk(pixels: geometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
+        columnStore = TensorStorage(capacity: fanIn * maxBatch * geometry.outPixels)
     }
 
     public var spectralNorm: SpectralNorm? { weight.spectralNorm }
@@ -68,12 +72,13 @@ public struct Conv2d: @unchecked Sendable {
         let w = weight.prepare(mode), b = UnsafePointer(weight.store.values(bias))
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
-        let xp = UnsafePointer(x.data), y = output.data
+        let xp = UnsafePointer(x.data), y = output.data, store = columnStore.data
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             for c in range {
                 let first = c * s
                 Conv2d.forwardChunk(x: xp, samples: first..<min(n, first + s), geometry: g, outChannels: outs,
-                                    weight: w, bias: b, output: y, workspace: spaces[t])
+                                    weight: w, bias: b, output: y, columns: store + first * g.patchSize * g.outPixels,
+                                    workspace: spaces[t])
             }
         }
         return output.withBatch(n)
@@ -82,9 +87,9 @@ public struct Conv2d: @unchecked Sendable {
     /// One chunk of samples: y[s] = W·im2col(x[s]) + b.
     private static func forwardChunk(x: UnsafePointer<Float>, samples: Range<Int>, geometry g: ConvGeometry,
                                      outChannels: Int, weight w: UnsafePointer<Float>, bias b: UnsafePointer<Float>,
-                                     output y: UnsafeMutablePointer<Float>, workspace ws: ConvWorkspace) {
+                                     output y: UnsafeMutablePointer<Float>, columns col: UnsafeMutablePointer<Float>,
+                                     workspace ws: ConvWorkspace) {
         let pixels = g.outPixels, count = samples.count, cols = count * pixels
-        let col = ws.columns.data
         Im2Col.im2col(x + samples.lowerBound * g.inputFeatures, batch: count, geometry: g, into: col)
         let yChunk = y + samples.lowerBound * outChannels * pixels
         if count == 1 {
@@ -116,13 +121,14 @@ public struct Conv2d: @unchecked Sendable {
         guard parameters || inputs else { return dx }
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
-        let w = weight.effective, xp = UnsafePointer(x.data), dy = UnsafePointer(dOut.data), dxp = dx.data
+        let w = weight.effective, dy = UnsafePointer(dOut.data), dxp = dx.data
+        let store = UnsafePointer(columnStore.data)
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             let ws = spaces[t]
             if parameters { ws.zeroGradients() }
             for c in range {
                 let first = c * s
-                Conv2d.backwardChunk(x: xp, dOut: dy, samples: first..<min(n, first + s), geometry: g,
+                Conv2d.backwardChunk(columns: store + first * g.patchSize * g.outPixels, dOut: dy, samples: first..<min(n, first + s), geometry: g,
                                      outChannels: outs, weight: w, parameters: parameters, inputs: inputs,
                                      dx: dxp, workspace: ws)
             }
@@ -143,7 +149,7 @@ public struct Conv2d: @unchecked Sendable {
     }
 
     /// One chunk's backward into the worker's ∂L/∂W, ∂L/∂b partial sums and dx[samples].
-    private static func backwardChunk(x: UnsafePointer<Float>, dOut dy: UnsafePointer<Float>, samples: Range<Int>,
+    private static func backwardChunk(columns stored: UnsafePointer<Float>, dOut dy: UnsafePointer<Float>, samples: Range<Int>,
                                       geometry g: ConvGeometry, outChannels: Int, weight w: UnsafePointer<Float>,
                                       parameters: Bool, inputs: Bool, dx: UnsafeMutablePointer<Float>,
                                       workspace ws: ConvWorkspace) {
@@ -175,12 +181,12 @@ public struct Conv2d: @unchecked Sendable {
             dym = UnsafePointer(m)
         }
         if parameters {
-            Im2Col.im2col(x + samples.lowerBound * g.inputFeatures, batch: count, geometry: g, into: col)
             BLAS.sgemm(transB: true, m: outChannels, n: g.patchSize, k: cols, a: dym, lda: cols,
-                       b: col, ldb: cols, beta: 1, c: ws.weightGradient.data, ldc: g.patchSize)
+                       b: stored, ldb: cols, beta: 1, c: ws.weightGradient.data, ldc: g.patchSize)
         }
         if inputs {
-            // dcol = Wᵀ·dY' (overwrites col), then col2im.
+            // dcol = Wᵀ·dY' (into scratch: the stored col is reused by the next backward only
+            // after the next forward), then col2im.
             BLAS.sgemm(transA: true, m: g.patchSize, n: cols, k: outChannels, a: w,
                        lda: g.patchSize, b: dym, ldb: cols, c: col, ldc: cols)
             Im2Col.col2im(col, batch: count, geometry: g, into: dx + samples.lowerBound * g.inputFeatures)

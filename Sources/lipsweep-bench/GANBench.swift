@@ -10,6 +10,12 @@ import Tensor
 /// Then the time of one evaluation (preset test events, clusters, prd_runs) and the peak RSS
 /// of a real worker (`lipsweep train`, tiny, 1 epoch) read from getrusage(RUSAGE_CHILDREN).
 func runGANBench() {
+    runGANTrainingBench()
+    runGANEvaluationBench()
+}
+
+/// Training samples/s of `tiny` and `small` at 1 and 2 threads (`lipsweep-bench gan-train`).
+func runGANTrainingBench() {
     print("== gan trainer (twin protocol: N = 5120, d_steps 3, hinge m=8 α=1) ==")
     func synthetic(_ n: Int, seed: UInt64) -> TrainingSet {
         var rng = SeededRandom(seed: seed)
@@ -40,6 +46,10 @@ func runGANBench() {
         }
     }
     BLAS.threads = 1
+}
+
+/// Time of one evaluation and the peak RSS of a real worker.
+func runGANEvaluationBench() {
     for preset in [Preset.tiny, .small] {
         let p = PresetDefaults(preset)
         let events = ShowerSimulator.simulate(count: p.trainEvents + p.testEvents, seed: 1)
