@@ -29,11 +29,13 @@ import Testing
 
     /// hinge, α = 1: the achieved Π|k_i| grows with m and stays below 1.25·m (soft margin).
     @Test func hingeMarginCapsKProduct() throws {
-        let low = try Self.train(.hinge, margin: 1.5, lr: 3e-3, epochs: 12)
-        let high = try Self.train(.hinge, margin: 3, lr: 3e-3, epochs: 12)
-        #expect(low.kProduct < 1.25 * 1.5 && high.kProduct < 1.25 * 3, "Π|k| \(low.kProduct) (m 1.5), \(high.kProduct) (m 3)")
-        #expect(high.kProduct > low.kProduct + 0.3, "Π|k| \(low.kProduct) (m 1.5), \(high.kProduct) (m 3)")
-        #expect(low.kProduct > 1.2, "the k grow up to the margin: Π|k| \(low.kProduct)")
+        // 276 D steps: Π|k| climbs ≈ 1.7 uncapped, so m = 1.2 binds and m = 2 does not yet.
+        let low = try Self.train(.hinge, margin: 1.2, lr: 3e-3, epochs: 12)
+        let high = try Self.train(.hinge, margin: 2, lr: 3e-3, epochs: 12)
+        let what = "Π|k| \(low.kProduct) (m 1.2), \(high.kProduct) (m 2)"
+        #expect(low.kProduct < 1.25 * 1.2 && high.kProduct < 1.25 * 2, "\(what)")
+        #expect(high.kProduct > low.kProduct + 0.25, "\(what)")
+        #expect(low.kProduct > 1.1, "the k grow up to the margin: \(what)")
     }
 
     /// Without SN the Lipschitz bound grows far beyond SN's ≈ 1.
