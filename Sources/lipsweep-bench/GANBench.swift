@@ -74,7 +74,3 @@ func runGANBench() {
         print(pad("worker peak RSS (\(preset), 1 epoch + eval)", 34) + String(format: "%8.0f MB", Double(peakKB) / 1024))
     }
 }
-
-private func pad(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
-}
