@@ -11,9 +11,9 @@ BIN = .build/release/lipsweep
 
 all: build
 
-# Debian packages the build links against. Installed when missing and running as root;
-# otherwise a clear message says what to install.
-DEB_PACKAGES = libopenblas-dev libsqlite3-dev
+# Debian packages the build links against, and python3 for the tests' scripted worker.
+# Installed when missing and running as root; otherwise a clear message says what to install.
+DEB_PACKAGES = libopenblas-dev libsqlite3-dev python3
 deps:
 	@missing=""; \
 	for p in $(DEB_PACKAGES); do \
@@ -39,8 +39,16 @@ bench: deps
 	$(SWIFT) build -c release --product lipsweep-bench
 	.build/release/lipsweep-bench
 
+# Runs (or continues) the sweep, then writes the CSV exports and the HTML report even when
+# some trials failed, and says where they are.
 sweep: build
-	@echo "make sweep: the sweep orchestrator (issue 6) is not built yet; nothing to run." >&2; exit 1
+	@status=0; $(BIN) run $(SPEC) --results $(RESULTS) || status=$$?; \
+	name=$$(sed -n 's/^name: *//p' $(SPEC) | head -1); name=$${name:-$$(basename $(SPEC) .yaml)}; \
+	if [ -f $(RESULTS)/lipsweep.db ] && [ $$status -ne 2 ]; then \
+	  echo "CSV exports:"; \
+	  for kind in qg prd-vs-l epochs; do $(BIN) export $$kind --sweep "$$name" --results $(RESULTS) | sed 's/^/  /'; done; \
+	  echo "HTML report:"; $(BIN) report --sweep "$$name" --results $(RESULTS) --output $(RESULTS)/report.html | sed 's/^/  /'; \
+	fi; exit $$status
 
 clean:
 	rm -rf .build

@@ -33,9 +33,16 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Tensor", "Calo"]),
         // The embedded GAN trainer: presets, losses, Lipschitz regularizers, evaluation, checkpoints.
         .target(name: "GAN", dependencies: ["Tensor", "NN", "Calo", "Metrics", .product(name: "Yams", package: "Yams")]),
+        // The sweep orchestrator: YAML specs, trial store (SQLite), scheduler of worker
+        // processes, query/export/report. Never imports the trainer (worker protocol only).
+        .target(name: "Sweep", dependencies: [
+            "Tensor", "Metrics",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Thin command-line interface: parses options and calls the libraries.
         .executableTarget(name: "lipsweep", dependencies: [
-            "Tensor", "NN", "Calo", "Metrics", "GAN",
+            "Tensor", "NN", "Calo", "Metrics", "Sweep", "GAN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `make bench`: throughput figures in release mode.
@@ -45,6 +52,7 @@ let package = Package(
         .testTarget(name: "CaloTests", dependencies: ["Calo", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Tensor"]),
+        .testTarget(name: "CLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -10,6 +10,10 @@ public struct LipschitzEstimate: Codable, Sendable, Equatable {
     public var empirical: Double
     public var k: [Double]
     public var kProduct: Double { k.reduce(1) { $0 * abs($1) } }
+
+    public init(bound: Double, empirical: Double, k: [Double]) {
+        self.bound = bound; self.empirical = empirical; self.k = k
+    }
 }
 
 extension GANTrainer {

@@ -18,17 +18,6 @@ public struct LipschitzBoundCheck: Codable, Sendable, Equatable {
     /// Why the bound values are missing (nil when present).
     public var reason: String?
 
-    public init(epochs: Int, learningRate: Double, bound: Double?, twoOverBound: Double?,
-                lrWithinBound: Bool?, twoOverMargin: Double?, reason: String?) {
-        self.epochs = epochs
-        self.learningRate = learningRate
-        self.bound = bound
-        self.twoOverBound = twoOverBound
-        self.lrWithinBound = lrWithinBound
-        self.twoOverMargin = twoOverMargin
-        self.reason = reason
-    }
-
     /// From the per-epoch bounds (element i−1 = L after epoch i), γ, and the hinge margin m
     /// (pass nil for every other regularizer). A bound that is not finite and positive
     /// gives no 2/L (it would be 0 or ∞, and JSON cannot hold ∞).

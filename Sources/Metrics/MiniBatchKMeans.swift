@@ -146,8 +146,7 @@ public final class MiniBatchKMeans {
             for r in 0..<b {
                 let j = Int(label[r])
                 m[j] += 1
-                let sum = s + j * d, row = x + r * d
-                for t in 0..<d { sum[t] += row[t] }
+                VectorKernels.add(x + r * d, into: s + j * d, d)
             }
             var moved = 0.0
             for j in 0..<k where m[j] > 0 {

@@ -14,13 +14,6 @@ public struct QualityGain: Codable, Sendable, Equatable {
     /// Why there is no QG (nil when there is one).
     public var reason: String?
 
-    public init(epochs: Int, value: Double?, slope: Double?, reason: String?) {
-        self.epochs = epochs
-        self.value = value
-        self.slope = slope
-        self.reason = reason
-    }
-
     /// QG and its slope from the per-epoch Physical PRD (only the first `epochs` are used).
     public static func compute(physicalPRD series: [Double], epochs: Int = 30) -> QualityGain {
         func none(_ why: String) -> QualityGain { QualityGain(epochs: epochs, value: nil, slope: nil, reason: why) }

@@ -42,6 +42,21 @@ enum VectorKernels {
         return sum
     }
 
+    /// y += x over `count` entries (8 lanes at a time: the pointers may alias as far as the
+    /// compiler knows, which keeps it from vectorising the plain loop).
+    @inline(__always)
+    static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ count: Int) {
+        var j = 0
+        while j + 8 <= count {
+            UnsafeMutableRawPointer(y + j).storeBytes(of: load8(y + j) + load8(x + j), as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count {
+            y[j] += x[j]
+            j += 1
+        }
+    }
+
     @inline(__always)
     private static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)

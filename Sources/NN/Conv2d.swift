@@ -17,6 +17,9 @@ import Tensor
 public struct Conv2d: @unchecked Sendable {
     /// Default target GEMM column count S·Ho·Wo of one chunk (measured at small's shapes).
     public static let defaultChunkColumns = 1024
+    /// Default of the other way to size chunks, `columnBudget` (floats of one chunk's column
+    /// matrix): used only when passed explicitly.
+    public static let defaultColumnBudget = 1 << 18
 
     public let geometry: ConvGeometry
     public let outChannels: Int, maxBatch: Int
@@ -40,7 +43,7 @@ public struct Conv2d: @unchecked Sendable {
     /// PyTorch's default initialisation: W and b ~ U(−1/√(in·k·k), 1/√(in·k·k)).
     public init(_ geometry: ConvGeometry, outChannels: Int, maxBatch: Int, store: ParameterStore,
                 rng: inout SeededRandom, spectralNorm: Bool = false,
-                chunkColumns: Int = Conv2d.defaultChunkColumns) {
+                columnBudget: Int? = nil, chunkColumns: Int = Conv2d.defaultChunkColumns) {
         self.geometry = geometry; self.outChannels = outChannels; self.maxBatch = maxBatch
         let fanIn = geometry.patchSize
         weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: spectralNorm, rng: &rng)
@@ -48,7 +51,9 @@ public struct Conv2d: @unchecked Sendable {
         fillUniform(store.values(bias), count: outChannels, bound: 1 / Float(fanIn).squareRoot(), rng: &rng)
         output = Tensor(n: maxBatch, c: outChannels, h: geometry.outHeight, w: geometry.outWidth)
         inputGradient = Tensor(n: maxBatch, c: geometry.channels, h: geometry.height, w: geometry.width)
-        chunk = samplesPerChunk(pixels: geometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
+        // S from a column budget (floats of col per chunk) when given, else from S·Ho·Wo ≈ chunkColumns.
+        chunk = columnBudget.map { max(1, min(maxBatch, $0 / (fanIn * geometry.outPixels))) }
+            ?? samplesPerChunk(pixels: geometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
         columnStore = TensorStorage(capacity: fanIn * maxBatch * geometry.outPixels)
     }
 

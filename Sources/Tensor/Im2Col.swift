@@ -36,36 +36,24 @@ public enum Im2Col {
         return start..<max(start, end)
     }
 
-    public static func im2col(_ x: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry,
-                              into col: UnsafeMutablePointer<Float>) {
-        let k = g.kernel, s = g.stride, p = g.padding
-        let ho = g.outHeight, wo = g.outWidth, pixels = g.outPixels
-        let columns = batch * pixels, plane = g.height * g.width
+    /// Calls `body(colRow, inputRow, valid)` for every (c, ki, kj, n, oh) row of the column
+    /// matrix: `colRow` is the offset of its Wo entries in col, `inputRow` the offset in x of
+    /// the input element that ow = 0 maps to (iw = −p + kj, possibly outside the row; only
+    /// `inputRow + ow·s` for ow in `valid` is inside), or nil when ih falls in the padding.
+    @inline(__always)
+    static func forEachRow(batch: Int, geometry g: ConvGeometry, _ body: (Int, Int?, Range<Int>) -> Void) {
+        let k = g.kernel, pixels = g.outPixels, columns = batch * pixels, plane = g.height * g.width
         for c in 0..<g.channels {
             for ki in 0..<k {
                 for kj in 0..<k {
-                    let row = col + ((c * k + ki) * k + kj) * columns
+                    let row = ((c * k + ki) * k + kj) * columns
                     let valid = validColumns(g, kj: kj)
                     for n in 0..<batch {
-                        let src = x + (n * g.channels + c) * plane
-                        let dst = row + n * pixels
-                        for oh in 0..<ho {
-                            let ih = oh * s - p + ki
-                            let d = dst + oh * wo
-                            if ih < 0 || ih >= g.height {
-                                for ow in 0..<wo { d[ow] = 0 }
-                                continue
-                            }
-                            let srcRow = src + ih * g.width - p + kj
-                            // Plain loops, not memmove/memset: rows are 4–32 floats, where
-                            // the library calls cost more than the copy.
-                            for ow in 0..<valid.lowerBound { d[ow] = 0 }
-                            if s == 1 {
-                                for ow in valid { d[ow] = srcRow[ow] }
-                            } else {
-                                for ow in valid { d[ow] = srcRow[ow * s] }
-                            }
-                            for ow in valid.upperBound..<wo { d[ow] = 0 }
+                        for oh in 0..<g.outHeight {
+                            let ih = oh * g.stride - g.padding + ki
+                            let inside = ih >= 0 && ih < g.height
+                            body(row + n * pixels + oh * g.outWidth,
+                                 inside ? (n * g.channels + c) * plane + ih * g.width - g.padding + kj : nil, valid)
                         }
                     }
                 }
@@ -73,31 +61,39 @@ public enum Im2Col {
         }
     }
 
+    public static func im2col(_ x: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry,
+                              into col: UnsafeMutablePointer<Float>) {
+        let s = g.stride, wo = g.outWidth
+        forEachRow(batch: batch, geometry: g) { colRow, inputRow, valid in
+            let d = col + colRow
+            // Plain loops, not memmove/memset: rows are 4–32 floats, where the library calls
+            // cost more than the copy.
+            guard let inputRow else { for ow in 0..<wo { d[ow] = 0 }; return }
+            let srcRow = x + inputRow
+            for ow in 0..<valid.lowerBound { d[ow] = 0 }
+            if s == 1 {
+                for ow in valid { d[ow] = srcRow[ow] }
+            } else {
+                for ow in valid { d[ow] = srcRow[ow * s] }
+            }
+            for ow in valid.upperBound..<wo { d[ow] = 0 }
+        }
+    }
+
     /// The adjoint of `im2col`: x ← 0, then every column entry is added back to the input
     /// pixel it was copied from (overlapping patches sum). This is ∂L/∂x given ∂L/∂col.
     public static func col2im(_ col: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry,
                               into x: UnsafeMutablePointer<Float>) {
-        let k = g.kernel, s = g.stride, p = g.padding
-        let ho = g.outHeight, wo = g.outWidth, pixels = g.outPixels
-        let columns = batch * pixels, plane = g.height * g.width
+        let s = g.stride
         x.update(repeating: 0, count: batch * g.inputFeatures)
-        for c in 0..<g.channels {
-            for ki in 0..<k {
-                for kj in 0..<k {
-                    let row = col + ((c * k + ki) * k + kj) * columns
-                    let valid = validColumns(g, kj: kj)
-                    for n in 0..<batch {
-                        let dstPlane = x + (n * g.channels + c) * plane
-                        let src = row + n * pixels
-                        for oh in 0..<ho {
-                            let ih = oh * s - p + ki
-                            if ih < 0 || ih >= g.height { continue }
-                            let dstRow = dstPlane + ih * g.width - p + kj
-                            let srow = src + oh * wo
-                            for ow in valid { dstRow[ow * s] += srow[ow] }
-                        }
-                    }
-                }
+        forEachRow(batch: batch, geometry: g) { colRow, inputRow, valid in
+            guard let inputRow else { return }
+            let dstRow = x + inputRow, srcRow = col + colRow
+            if s == 1 {
+                // Unit stride: a contiguous add the compiler vectorises.
+                for ow in valid { dstRow[ow] += srcRow[ow] }
+            } else {
+                for ow in valid { dstRow[ow * s] += srcRow[ow] }
             }
         }
     }

@@ -68,6 +68,13 @@ public struct Tensor: @unchecked Sendable {
 
     public func toArray() -> [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
 
+    /// self += other, elementwise (e.g. summing the gradients of a tensor used by two branches).
+    public func add(_ other: Tensor) {
+        precondition(other.count == count, "add: \(other.count) elements into \(count)")
+        let a = data, b = other.data
+        for i in 0..<count { a[i] += b[i] }
+    }
+
     public func fill(_ value: Float) { data.update(repeating: value, count: count) }
 
     /// Copies `values` (exactly `count` of them) into the tensor.

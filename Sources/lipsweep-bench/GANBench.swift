@@ -8,7 +8,7 @@ import Tensor
 /// preset's batch, hinge loss, d_steps 3, regularizer hinge m = 8, α = 1, lr 1e-4; a warm-up
 /// epoch on 4 batches, then one timed epoch. Samples/s = (N div B)·B / seconds.
 /// Then the time of one evaluation (preset test events, clusters, prd_runs) and the peak RSS
-/// of a real worker (`lipsweep train`, tiny, 1 epoch) read from getrusage(RUSAGE_CHILDREN).
+/// of real workers (`lipsweep train`, tiny and small, 1 epoch) read from /proc/PID/status (VmHWM).
 func runGANBench() {
     runGANTrainingBench()
     runGANEvaluationBench()
@@ -73,10 +73,18 @@ func runGANEvaluationBench() {
         p.arguments = ["train", "--preset", preset, "--epochs", "1", "--threads", "1"]
         p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
         guard (try? p.run()) != nil else { print("peak RSS: \(binary.path) not found (build the lipsweep product)"); return }
-        p.waitUntilExit()
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        print(pad("worker peak RSS (\(preset), 1 epoch + eval)", 34) + String(format: "%8.0f MB", Double(usage.ru_maxrss) / 1024))
+        // VmHWM of the child itself (getrusage's children figure would count the pages of
+        // this process the child shared between fork and exec).
+        var peakKB = 0
+        while p.isRunning {
+            if let status = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let kb = Int(line.split(separator: " ").dropFirst().first ?? "") {
+                peakKB = max(peakKB, kb)
+            }
+            usleep(20_000)
+        }
+        print(pad("worker peak RSS (\(preset), 1 epoch + eval)", 34) + String(format: "%8.0f MB", Double(peakKB) / 1024))
     }
 }
 
@@ -86,8 +94,4 @@ private func processCPUSeconds() -> Double {
     getrusage(RUSAGE_SELF.rawValue, &usage)
     func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
-private func pad(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
 }

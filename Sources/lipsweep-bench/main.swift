@@ -1,11 +1,26 @@
 import Foundation
-import Tensor
 
-// `make bench`: throughput figures of the numeric core, in release mode.
-print("lipsweep benchmarks")
-// `lipsweep-bench [calo|metrics|gan|gan-train]…` runs only the named sections (default: all).
-let sections = Set(CommandLine.arguments.dropFirst())
-if sections.isEmpty || sections.contains("calo") { runCaloBench() }
-if sections.isEmpty || sections.contains("metrics") { runMetricsBench() }
-if sections.isEmpty || sections.contains("gan") { runGANBench() }
-if sections.contains("gan-train") { runGANTrainingBench() }
+// `lipsweep-bench [section|all]`: throughput figures in release mode (`make bench` runs `all`).
+// Each section lives in its own file as a `BenchSection`; add yours to this list.
+let sections: [BenchSection] = [
+    nnBenchSection,
+    nnLayersBenchSection,
+    BenchSection(name: "calo", summary: "simulator, features, npz I/O") { runCaloBench() },
+    BenchSection(name: "metrics", summary: "k-means and PRD at the preset shapes") { runMetricsBench() },
+    BenchSection(name: "gan", summary: "GAN training samples/s (twin protocol), evaluation time, worker RSS") { runGANBench() },
+    BenchSection(name: "gan-train", summary: "GAN training samples/s only (part of gan)", inAll: false) { runGANTrainingBench() },
+]
+
+let requested = CommandLine.arguments.dropFirst().first ?? "all"
+let names = sections.map(\.name)
+if requested == "-h" || requested == "--help" {
+    print("usage: lipsweep-bench [\((names + ["all"]).joined(separator: "|"))]")
+} else if requested == "all" {
+    for s in sections where s.inAll { s.run() }
+} else if let s = sections.first(where: { $0.name == requested }) {
+    s.run()
+} else {
+    FileHandle.standardError.write(Data(
+        "lipsweep-bench: unknown section '\(requested)'; use one of: \((names + ["all"]).joined(separator: ", "))\n".utf8))
+    exit(2)
+}

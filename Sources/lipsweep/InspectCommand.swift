@@ -29,6 +29,11 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let events = try CaloNPZ.read(URL(fileURLWithPath: file))
+        guard events.count > 0 else {
+            // A valid file with empty arrays: there are no ranges or means to show.
+            print("file            \(file)\nevents          0 (the arrays are empty)")
+            return
+        }
         print(Self.report(CaloSummary(events, zOffset: zOffset), file: file, allFeatures: allFeatures))
     }
 

@@ -9,7 +9,12 @@ struct Lipsweep: AsyncParsableCommand {
         commandName: "lipsweep",
         abstract: "Hyperparameter sweeps of Lipschitz-regularised calorimeter GANs.",
         version: "0.1.0",
-        subcommands: [SimulateCommand.self, InspectCommand.self, TrainCommand.self, GenerateCommand.self])
+        subcommands: [
+            PlanCommand.self, RunCommand.self, StatusCommand.self, QueryCommand.self,
+            ExportCommand.self, ReportCommand.self,
+            SimulateCommand.self, InspectCommand.self, EvaluateCommand.self,
+            TrainCommand.self, GenerateCommand.self,
+        ])
 
     /// Exit codes of the house: 0 success, 2 a user mistake (bad option, value, file or
     /// spec: one message, no stack trace), 1 a runtime failure.

@@ -37,15 +37,22 @@ import Testing
         #expect(none.k == [1, 1, 1] && sn.kProduct == 1)
     }
 
-    /// γ = 10 blows up: a Divergence naming the step, never a crash.
-    @Test func hugeLearningRateDiverges() throws {
-        let t = try Self.trainer(.none, lr: 10)
-        var diverged: Divergence?
-        for _ in 0..<30 {
-            do { _ = try t.trainEpoch() } catch { diverged = error; break }
+    /// A non-finite weight ends training with a Divergence naming the step, never a crash; the
+    /// end line then says `diverged`, keeps the epochs so far and names the step.
+    @Test func nonFiniteWeightDiverges() throws {
+        let t = try Self.trainer(.sn)
+        let first = try t.trainEpoch()
+        t.discriminator.store.parameters[7] = .nan
+        #expect(throws: Divergence.self) { try t.trainEpoch() }
+        do { _ = try t.trainEpoch() } catch {
+            #expect(error.step > 5 && error.description.contains("non-finite"))
+            let config = TrialFixtures.config(regularizer: .sn)
+            let lipschitz = LipschitzEstimate(bound: 1, empirical: 0.5, k: [1, 1, 1])
+            let kept = [EpochRecord(epoch: 1, losses: first, prd: (0.1, 0), lipschitz: lipschitz, trainSeconds: 1, evalSeconds: 1)]
+            let outcome = TrialRunner.outcome(config: config, records: kept, divergence: error)
+            #expect(outcome.state == .diverged && outcome.epochs == 1 && outcome.divergedAtStep == error.step)
+            #expect(outcome.jsonLine.contains("\"state\":\"diverged\"") && outcome.jsonLine.contains("\"diverged_at_step\":\(error.step)"))
         }
-        let d = try #require(diverged)
-        #expect(d.step >= 1 && d.description.contains("step \(d.step)"))
     }
 
     /// Same seed, one thread → the same numbers.

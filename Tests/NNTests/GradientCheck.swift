@@ -12,7 +12,8 @@ enum GradientCheck {
     static let tolerance = 1e-3
     static let step: Float = 1e-2
 
-    static func numeric(_ values: UnsafeMutablePointer<Float>, count: Int, loss: () -> Double) -> [Double] {
+    static func numeric(_ values: UnsafeMutablePointer<Float>, count: Int, step: Float = step,
+                        loss: () -> Double) -> [Double] {
         (0..<count).map { i in
             let saved = values[i]
             values[i] = saved + step

@@ -5,13 +5,19 @@ import NN
 /// Finite-difference checks of every layer's backward (inputs and parameters); tolerance in
 /// `GradientCheck` (max-norm relative error ≤ 1e-3, central differences h = 1e-2, float32).
 @Suite struct LayerGradientTests {
-    @Test(arguments: [false, true]) func linear(spectralNorm: Bool) {
+    /// A 7→5 Linear on 3 samples with its gradients.
+    static func linearCase(spectralNorm: Bool) -> (Linear, ParameterStore, LayerGradients) {
         var rng = SeededRandom(seed: 1)
         let store = ParameterStore()
         var layer = Linear(7, 5, maxBatch: 4, store: store, rng: &rng, spectralNorm: spectralNorm)
         let x = Tensor(n: 3, c: 7)
         GradientCheck.normal(x, &rng)
         let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        return (layer, store, g)
+    }
+
+    @Test(arguments: [false, true]) func linear(spectralNorm: Bool) {
+        let (_, _, g) = Self.linearCase(spectralNorm: spectralNorm)
         #expect(g.inputError < GradientCheck.tolerance, "Linear SN=\(spectralNorm) ∂x error \(g.inputError)")
         #expect(g.parameterError < GradientCheck.tolerance, "Linear SN=\(spectralNorm) ∂θ error \(g.parameterError)")
     }
@@ -19,7 +25,9 @@ import NN
     struct ConvCase: Sendable, CustomStringConvertible {
         let n, c, h, w, o, k, s, p: Int
         let sn: Bool
-        var description: String { "n\(n) c\(c) \(h)×\(w)→\(o) k\(k) s\(s) p\(p) sn\(sn)" }
+        /// Column floats per GEMM chunk; small values force several chunks per batch.
+        var budget = Conv2d.defaultColumnBudget
+        var description: String { "n\(n) c\(c) \(h)×\(w)→\(o) k\(k) s\(s) p\(p) sn\(sn) budget\(budget)" }
     }
 
     @Test(arguments: [
@@ -29,12 +37,17 @@ import NN
         ConvCase(n: 2, c: 2, h: 8, w: 8, o: 3, k: 3, s: 2, p: 0, sn: false),
         ConvCase(n: 2, c: 2, h: 7, w: 7, o: 3, k: 3, s: 2, p: 1, sn: true),
         ConvCase(n: 2, c: 3, h: 5, w: 5, o: 4, k: 3, s: 1, p: 1, sn: true),
+        // 1 and 2 samples per chunk: the chunked lowering and its β handling under SN.
+        ConvCase(n: 3, c: 2, h: 7, w: 7, o: 3, k: 3, s: 2, p: 1, sn: false, budget: 18 * 16),
+        ConvCase(n: 5, c: 2, h: 7, w: 7, o: 3, k: 3, s: 2, p: 1, sn: true, budget: 2 * 18 * 16),
     ])
     func conv2d(_ t: ConvCase) {
         var rng = SeededRandom(seed: 2)
         let store = ParameterStore()
         let geometry = ConvGeometry(channels: t.c, height: t.h, width: t.w, kernel: t.k, stride: t.s, padding: t.p)
-        var layer = Conv2d(geometry, outChannels: t.o, maxBatch: t.n + 1, store: store, rng: &rng, spectralNorm: t.sn)
+        var layer = Conv2d(geometry, outChannels: t.o, maxBatch: t.n + 1, store: store, rng: &rng,
+                           spectralNorm: t.sn, columnBudget: t.budget)
+        #expect(t.budget == Conv2d.defaultColumnBudget || layer.chunk < t.n, "case meant to be chunked")
         let x = Tensor(n: t.n, c: t.c, h: t.h, w: t.w)
         GradientCheck.normal(x, &rng)
         let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
@@ -103,12 +116,7 @@ import NN
     /// The check can fail: the Linear layer's correct gradients with a 1% scale error or one
     /// element off by 1% of the largest entry exceed the tolerance.
     @Test func checkRejectsWrongBackward() {
-        var rng = SeededRandom(seed: 1)
-        let store = ParameterStore()
-        var layer = Linear(7, 5, maxBatch: 4, store: store, rng: &rng, spectralNorm: true)
-        let x = Tensor(n: 3, c: 7)
-        GradientCheck.normal(x, &rng)
-        let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let (_, store, g) = Self.linearCase(spectralNorm: true)
         #expect(g.parameterError < GradientCheck.tolerance && g.inputError < GradientCheck.tolerance)
         let scaled = g.analyticParameters.map { $0 * 1.01 }
         #expect(GradientCheck.relativeError(scaled, g.numericParameters) > GradientCheck.tolerance)

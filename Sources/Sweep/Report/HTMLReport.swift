@@ -1,0 +1,146 @@
+import Foundation
+import Tensor
+
+/// `lipsweep report`: one self-contained HTML file (inline CSS and SVG, no script, nothing
+/// fetched) with QG against learning rate, best PRD against Lipschitz bound, PRD per epoch of
+/// chosen trials, and the results tables.
+public enum HTMLReport {
+    /// - Parameter chosenTrials: trial numbers for the PRD-per-epoch plot; nil picks the trial
+    ///   with the best PRD of each regularizer.
+    public static func render(store: SQLiteTrialStore, sweep: SweepRecord, chosenTrials: [Int]? = nil) throws -> String {
+        let trials = try store.trials(sweepID: sweep.id)
+        let qg = qgTable(trials)
+        let prdVsL = try Export.prdVsL.table(store: store, sweepID: sweep.id)
+        var counts: [TrialState: Int] = [:]
+        for t in trials { counts[t.state, default: 0] += 1 }
+
+        var body = "<h1>Sweep “\(escape(sweep.name))”</h1>\n"
+        body += "<p class=\"meta\">created \(escape(sweep.createdAt)) · lipsweep \(escape(sweep.codeVersion)) · \(trials.count) trials: "
+        body += TrialState.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ") + "</p>\n"
+
+        body += "<h2>Quality gain against learning rate</h2>\n<p>QG (mean ± sd over seeds) per learning rate, one curve per parameter setting; the dotted line of the same colour is that curve's 2/L₃₀ bound, L₃₀ averaged over the curve's points (convergence requires lr ≤ 2/L).</p>\n"
+        body += "<div class=\"plots\">\n" + qgPlots(qg).joined() + "</div>\n"
+
+        body += "<h2>Best PRD against Lipschitz bound</h2>\n<p>Each trial's best min(RAW, Physical) PRD and the Lipschitz bound at that epoch.</p>\n"
+        body += "<div class=\"plots\">\n" + prdVsLPlot(prdVsL) + "</div>\n"
+
+        let chosen = try chosenTrials ?? bestTrialPerRegularizer(prdVsL)
+        body += "<h2>PRD per epoch</h2>\n<p>Physical PRD (solid) and RAW PRD (dashed) of trials \(chosen.map { "#\($0)" }.joined(separator: ", ")).</p>\n"
+        body += "<div class=\"plots\">\n" + (try epochPlot(store: store, trials: trials, numbers: chosen)) + "</div>\n"
+
+        body += "<h2>QG per grid point</h2>\n" + htmlTable(qg)
+        var query = TrialQuery()
+        query.columns = ["number", "regularizer", "margin", "alpha", "lambda", "lr", "seed", "state", "epochs_done", "best_prd", "qg", "qg_slope", "l_30", "two_over_l_30", "lr_within_bound", "error"]
+        body += "<h2>Trials</h2>\n" + htmlTable(try query.run(store: store, sweepID: sweep.id))
+        body += "<h2>Spec</h2>\n<pre>\(escape(sweep.specText))</pre>\n"
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>lipsweep: \(escape(sweep.name))</title>
+            <style>
+            body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+            .meta { color: #666; } .plots { display: flex; flex-wrap: wrap; gap: 12px; }
+            svg { background: #fff; border: 1px solid #ddd; } .plot-title { font-weight: 600; font-size: 14px; }
+            .tick { font-size: 11px; fill: #444; } .axis { font-size: 12px; } .legend { font-size: 11px; }
+            table { border-collapse: collapse; margin: 8px 0 24px; font-size: 12px; }
+            th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; } th { background: #f4f4f4; }
+            pre { background: #f8f8f8; padding: 8px; }
+            </style></head><body>
+            \(body)</body></html>
+
+            """
+    }
+
+    /// One plot per regularizer; curves keyed by (margin, α, λ).
+    static func qgPlots(_ qg: TextTable) -> [String] {
+        let col = Dictionary(uniqueKeysWithValues: qg.columns.enumerated().map { ($1, $0) })
+        func num(_ row: [TextTable.Cell], _ name: String) -> Double? {
+            switch row[col[name]!] { case let .number(x): return x; case let .int(i): return Double(i); default: return nil }
+        }
+        var plots: [String] = []
+        let regularizers = qg.rows.compactMap { if case let .text(s) = $0[col["regularizer"]!] { return s } else { return nil } }
+        for reg in regularizers.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } } {
+            let rows = qg.rows.filter { $0[col["regularizer"]!] == .text(reg) }
+            var curves: [String: [[TextTable.Cell]]] = [:], order: [String] = []
+            for row in rows {
+                var parts: [String] = []
+                if let m = num(row, "margin") { parts.append("m=\(formatNumber(m))") }
+                if let a = num(row, "alpha") { parts.append("α=\(formatNumber(a))") }
+                if let l = num(row, "lambda") { parts.append("λ=\(formatNumber(l))") }
+                let key = parts.isEmpty ? reg : parts.joined(separator: " ")
+                if curves[key] == nil { order.append(key) }
+                curves[key, default: []].append(row)
+            }
+            var plot = SVGPlot(title: "QG vs learning rate: \(reg)", xLabel: "learning rate γ (log)", yLabel: "QG", logX: true)
+            for (i, key) in order.enumerated() {
+                let color = SVGPlot.palette[i % SVGPlot.palette.count]
+                let points = curves[key]!.compactMap { row -> (x: Double, y: Double, err: Double?)? in
+                    guard let lr = num(row, "lr"), let q = num(row, "qg_mean") else { return nil }
+                    return (lr, q, num(row, "qg_sd"))
+                }
+                plot.series.append(.init(label: key, points: points, color: color))
+                let ls = curves[key]!.compactMap { num($0, "l_30_mean") }
+                if !ls.isEmpty {
+                    let bound = 2 / (ls.reduce(0, +) / Double(ls.count))
+                    plot.verticals.append(.init(x: bound, color: color, label: "\(key): 2/L₃₀ = \(formatNumber(bound))"))
+                }
+            }
+            plots.append(plot.render())
+        }
+        return plots.isEmpty ? ["<p>No finished trial yet.</p>\n"] : plots
+    }
+
+    static func prdVsLPlot(_ table: TextTable) -> String {
+        let col = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1, $0) })
+        var plot = SVGPlot(title: "Best PRD vs Lipschitz bound", xLabel: "Lipschitz bound L at the best epoch (log)", yLabel: "best PRD", logX: true)
+        var byRegularizer: [String: [(x: Double, y: Double, err: Double?)]] = [:], order: [String] = []
+        for row in table.rows {
+            guard case let .text(reg) = row[col["regularizer"]!], case let .number(l) = row[col["lipschitz_bound"]!],
+                  case let .number(prd) = row[col["best_prd"]!] else { continue }
+            if byRegularizer[reg] == nil { order.append(reg) }
+            byRegularizer[reg, default: []].append((l, prd, nil))
+        }
+        for (i, reg) in order.enumerated() {
+            plot.series.append(.init(label: reg, points: byRegularizer[reg]!, color: SVGPlot.palette[i % SVGPlot.palette.count], lines: false))
+        }
+        return order.isEmpty ? "<p>No evaluated epoch yet.</p>\n" : plot.render()
+    }
+
+    static func bestTrialPerRegularizer(_ table: TextTable) -> [Int] {
+        let col = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1, $0) })
+        var best: [String: (Int, Double)] = [:], order: [String] = []
+        for row in table.rows {
+            guard case let .text(reg) = row[col["regularizer"]!], case let .int(n) = row[col["number"]!],
+                  case let .number(prd) = row[col["best_prd"]!] else { continue }
+            if best[reg] == nil { order.append(reg) }
+            if best[reg].map({ prd > $0.1 }) ?? true { best[reg] = (n, prd) }
+        }
+        return order.map { best[$0]!.0 }
+    }
+
+    static func epochPlot(store: SQLiteTrialStore, trials: [TrialRecord], numbers: [Int]) throws -> String {
+        var plot = SVGPlot(title: "PRD per epoch", xLabel: "epoch", yLabel: "PRD")
+        for (i, n) in numbers.enumerated() {
+            guard let t = trials.first(where: { $0.number == n }) else {
+                throw InvalidTrialNumber(number: n, available: trials.count)
+            }
+            let epochs = try store.epochs(trialID: t.id)
+            let color = SVGPlot.palette[i % SVGPlot.palette.count]
+            let label = "#\(n) \(trialLabel(t))"
+            plot.series.append(.init(label: label, points: epochs.compactMap { e in e.physPRD.map { (Double(e.epoch), $0, nil) } }, color: color))
+            plot.series.append(.init(label: "#\(n) raw", points: epochs.compactMap { e in e.rawPRD.map { (Double(e.epoch), $0, nil) } },
+                                     color: color, dashed: true))
+        }
+        return plot.series.allSatisfy({ $0.points.isEmpty }) ? "<p>No evaluated epoch yet.</p>\n" : plot.render()
+    }
+
+    static func htmlTable(_ table: TextTable) -> String {
+        var out = "<table>\n<tr>" + table.columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        for row in table.rows { out += "<tr>" + row.map { "<td>\(escape($0.display))</td>" }.joined() + "</tr>\n" }
+        return out + "</table>\n"
+    }
+}
+
+struct InvalidTrialNumber: UserInputError {
+    let number: Int, available: Int
+    var description: String { "--trials \(number): no such trial; trial numbers go from 0 to \(available - 1)" }
+}

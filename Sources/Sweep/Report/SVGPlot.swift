@@ -1,0 +1,124 @@
+import Foundation
+
+/// A small line/scatter plot rendered as inline SVG (no scripts, no external resources).
+/// Axes may be logarithmic; series may carry error bars; vertical dotted lines mark bounds.
+struct SVGPlot {
+    struct Series {
+        var label: String
+        var points: [(x: Double, y: Double, err: Double?)]
+        var color: String
+        var lines = true
+        var dashed = false
+    }
+    struct VerticalLine { var x: Double; var color: String; var label: String }
+
+    var title: String
+    var xLabel: String
+    var yLabel: String
+    var logX = false
+    var logY = false
+    var series: [Series] = []
+    var verticals: [VerticalLine] = []
+    var width = 640.0, height = 380.0
+    let left = 70.0, right = 200.0, top = 34.0, bottom = 50.0
+
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
+
+    func render() -> String {
+        let xs = series.flatMap { $0.points.map(\.x) } + verticals.map(\.x)
+        let ys = series.flatMap { s in s.points.flatMap { p in [p.y - (p.err ?? 0), p.y + (p.err ?? 0)] } }
+        let xr = Self.range(xs.filter { !logX || $0 > 0 }, log: logX)
+        let yr = Self.range(ys.filter { !logY || $0 > 0 }, log: logY)
+        let plotW = width - left - right, plotH = height - top - bottom
+        func tx(_ v: Double) -> Double { left + plotW * Self.fraction(v, xr, logX) }
+        func ty(_ v: Double) -> Double { top + plotH * (1 - Self.fraction(v, yr, logY)) }
+
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">\n"
+        out += "<title>\(escape(title))</title>\n"
+        out += "<text x=\"\(f(left))\" y=\"20\" class=\"plot-title\">\(escape(title))</text>\n"
+        out += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#444\"/>\n"
+        for t in Self.ticks(xr, log: logX) {
+            out += "<line x1=\"\(f(tx(t)))\" y1=\"\(f(top + plotH))\" x2=\"\(f(tx(t)))\" y2=\"\(f(top + plotH + 5))\" stroke=\"#444\"/>"
+            out += "<text x=\"\(f(tx(t)))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\" class=\"tick\">\(Self.label(t))</text>\n"
+        }
+        for t in Self.ticks(yr, log: logY) {
+            out += "<line x1=\"\(f(left - 5))\" y1=\"\(f(ty(t)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(ty(t)))\" stroke=\"#eee\"/>"
+            out += "<text x=\"\(f(left - 8))\" y=\"\(f(ty(t) + 4))\" text-anchor=\"end\" class=\"tick\">\(Self.label(t))</text>\n"
+        }
+        out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\" class=\"axis\">\(escape(xLabel))</text>\n"
+        out += "<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\" class=\"axis\">\(escape(yLabel))</text>\n"
+        for v in verticals where !logX || v.x > 0 {
+            out += "<line class=\"bound\" x1=\"\(f(tx(v.x)))\" y1=\"\(f(top))\" x2=\"\(f(tx(v.x)))\" y2=\"\(f(top + plotH))\" stroke=\"\(v.color)\" stroke-width=\"1.5\" stroke-dasharray=\"2 4\"><title>\(escape(v.label))</title></line>\n"
+        }
+        for s in series {
+            let pts = s.points.filter { (!logX || $0.x > 0) && (!logY || $0.y > 0) }.sorted { $0.x < $1.x }
+            if s.lines, pts.count > 1 {
+                let d = pts.enumerated().map { "\($0 == 0 ? "M" : "L")\(f(tx($1.x))) \(f(ty($1.y)))" }.joined(separator: " ")
+                out += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 3\"" : "")/>\n"
+            }
+            for p in pts {
+                if let e = p.err, e > 0 {
+                    out += "<line x1=\"\(f(tx(p.x)))\" y1=\"\(f(ty(p.y - e)))\" x2=\"\(f(tx(p.x)))\" y2=\"\(f(ty(p.y + e)))\" stroke=\"\(s.color)\"/>"
+                }
+                out += "<circle cx=\"\(f(tx(p.x)))\" cy=\"\(f(ty(p.y)))\" r=\"3.5\" fill=\"\(s.color)\"><title>\(escape(s.label)): (\(formatNumber(p.x)), \(formatNumber(p.y)))</title></circle>\n"
+            }
+        }
+        // Legend to the right of the plot.
+        var ly = top + 8
+        for s in series {
+            out += "<line x1=\"\(f(width - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 3\"" : "")/>"
+            let short = s.label.count > 26 ? String(s.label.prefix(25)) + "…" : s.label
+            out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">\(escape(short))<title>\(escape(s.label))</title></text>\n"
+            ly += 18
+        }
+        if !verticals.isEmpty {
+            out += "<line x1=\"\(f(width - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" stroke=\"#444\" stroke-dasharray=\"2 4\"/>"
+            out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">2/L (dotted)</text>\n"
+        }
+        return out + "</svg>\n"
+    }
+
+    private func f(_ v: Double) -> String { String(format: "%.1f", v.isFinite ? v : 0) }
+
+    /// Data range padded by 5 % (in log space for log axes); a single value gets a unit span.
+    static func range(_ values: [Double], log: Bool) -> (Double, Double) {
+        let v = values.filter(\.isFinite).map { log ? log10($0) : $0 }
+        guard var lo = v.min(), var hi = v.max() else { return (0, 1) }
+        if hi - lo < 1e-12 { lo -= log ? 0.5 : max(abs(lo) * 0.1, 0.5); hi += log ? 0.5 : max(abs(hi) * 0.1, 0.5) }
+        let pad = (hi - lo) * 0.05
+        return (lo - pad, hi + pad)
+    }
+
+    static func fraction(_ v: Double, _ r: (Double, Double), _ log: Bool) -> Double {
+        let x = log ? log10(max(v, 1e-300)) : v
+        return (x - r.0) / (r.1 - r.0)
+    }
+
+    /// Decades (and 2, 5 multiples when the span is short) on log axes; 1-2-5 steps on linear.
+    static func ticks(_ r: (Double, Double), log: Bool) -> [Double] {
+        if log {
+            let lo = Int(floor(r.0)), hi = Int(ceil(r.1))
+            let mantissas: [Double] = hi - lo <= 2 ? [1, 2, 5] : [1]
+            let decades = (lo...hi).flatMap { e in mantissas.map { $0 * pow(10, Double(e)) } }.filter { log10($0) >= r.0 && log10($0) <= r.1 }
+            if decades.count >= 3 { return decades }
+            // Less than a decade: evenly spaced values between the ends.
+            return ticks((pow(10, r.0), pow(10, r.1)), log: false).filter { $0 > 0 }
+        }
+        let span = r.1 - r.0
+        let raw = span / 5, magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var t = ceil(r.0 / step) * step, out: [Double] = []
+        while t <= r.1 + step * 1e-9 { out.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+        return out
+    }
+
+    static func label(_ v: Double) -> String {
+        if v != 0 && (abs(v) < 1e-2 || abs(v) >= 1e4) { return String(format: "%.0e", v) }
+        return formatNumber(v)
+    }
+}
+
+func escape(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What the progress display shows at one moment.
+struct ProgressSnapshot {
+    struct Running { var number: Int; var label: String; var epoch: Int; var epochs: Int; var prd: Double? }
+    var total: Int
+    var done: Int
+    var failed: Int
+    var pending: Int
+    var running: [Running]
+    var etaSeconds: Double?
+}
+
+/// Live progress on a terminal (a block redrawn in place, at most 4×/s); plain timestamped
+/// log lines otherwise, so a log file or CI output stays readable.
+final class ProgressDisplay {
+    let isTerminal: Bool
+    private var drawnLines = 0
+    private var lastDraw = Date.distantPast
+    private var lastText = ""
+    private let output = FileHandle.standardOutput
+
+    init(isTerminal: Bool = isatty(STDOUT_FILENO) == 1) { self.isTerminal = isTerminal }
+
+    /// A log line: above the live block on a terminal, timestamped otherwise.
+    func log(_ message: String) {
+        if isTerminal {
+            clearBlock()
+            write(message + "\n")
+        } else {
+            let stamp = ISO8601DateFormatter().string(from: Date())
+            write("\(stamp) \(message)\n")
+        }
+    }
+
+    func update(_ snapshot: ProgressSnapshot, force: Bool = false) {
+        guard isTerminal, force || Date().timeIntervalSince(lastDraw) > 0.25 else { return }
+        var lines = [Self.headline(snapshot)]
+        for r in snapshot.running.sorted(by: { $0.number < $1.number }) {
+            lines.append("  #\(r.number) \(r.label)  epoch \(r.epoch)/\(r.epochs)  PRD \(r.prd.map(formatNumber) ?? "-")")
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        // Redraw on change, and at least every 2 s so the ETA moves.
+        guard force || drawnLines == 0 || text != lastText || Date().timeIntervalSince(lastDraw) > 2 else { return }
+        lastDraw = Date()
+        lastText = text
+        clearBlock()
+        write(text)
+        drawnLines = lines.count
+    }
+
+    func finish() { if isTerminal { clearBlock() } }
+
+    static func headline(_ s: ProgressSnapshot) -> String {
+        let eta = s.etaSeconds.map { "ETA \(formatDuration($0))" } ?? "ETA -"
+        return "\(s.done)/\(s.total) done, \(s.running.count) running, \(s.failed) failed, \(s.pending) pending; \(eta)"
+    }
+
+    private func clearBlock() {
+        if drawnLines > 0 { write(String(repeating: "\u{1B}[1A\u{1B}[2K", count: drawnLines)); drawnLines = 0 }
+    }
+
+    private func write(_ text: String) { output.write(Data(text.utf8)) }
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    if s >= 3600 { return "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" }
+    if s >= 60 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+    return "\(s)s"
+}
+
+/// "hinge m=2 α=1 lr=0.001 seed=1": how a trial is named in logs and progress.
+func trialLabel(_ t: TrialRecord) -> String {
+    var parts = [t.regularizer]
+    if let m = t.margin { parts.append("m=\(formatNumber(m))") }
+    if let a = t.alpha { parts.append("α=\(formatNumber(a))") }
+    if let l = t.lambda { parts.append("λ=\(formatNumber(l))") }
+    parts.append("lr=\(formatNumber(t.lr))")
+    parts.append("seed=\(t.seed)")
+    return parts.joined(separator: " ")
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Tensor
+
+/// `lipsweep run`: creates the sweep or continues it, then schedules its pending trials.
+public struct SweepRunner {
+    public let spec: SweepSpec
+    public let results: ResultsDirectory
+    public var command: WorkerCommand
+    public var codeVersion: String
+
+    public init(spec: SweepSpec, results: ResultsDirectory, command: WorkerCommand = .resolve(), codeVersion: String) {
+        self.spec = spec; self.results = results; self.command = command; self.codeVersion = codeVersion
+    }
+
+    public func run(stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> Scheduler.Summary {
+        guard spec.executor.kind == "local" else {
+            throw SpecError(file: spec.file, line: nil, keyPath: "executor.kind",
+                            problem: "the \(spec.executor.kind) executor is not available in this build",
+                            fix: "use `kind: local`")
+        }
+        guard FileManager.default.isExecutableFile(atPath: command.executable) else {
+            throw InvalidInput("\(WorkerCommand.environmentVariable)=\(command.executable): not an executable file; point it at a worker program or unset it")
+        }
+        // Refuse a changed spec before writing anything.
+        try FileManager.default.createDirectory(at: results.url, withIntermediateDirectories: true)
+        let lock = try DirectoryLock(results.lockFile)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try SQLiteTrialStore(path: results.database.path)
+        let display = ProgressDisplay()
+        let sweep: SweepRecord
+        if let existing = try store.sweep(named: spec.name) {
+            let stored = try store.trials(sweepID: existing.id)
+            try SpecChange.refuseAlteredTrials(stored: stored, planned: spec.trials, spec: spec, database: results.database.path)
+            let added = try store.addTrials(sweepID: existing.id, spec.trials)
+            // Keep the spec last run (new grid points, another executor) for the report.
+            if existing.specHash != spec.specHash { try store.updateSpec(sweepID: existing.id, specText: spec.text, specHash: spec.specHash) }
+            sweep = existing
+            try recoverInterrupted(store: store, stored: stored, sweep: existing, display: display)
+            let finished = stored.filter { $0.state.isFinished }.count
+            display.log("continuing sweep \"\(spec.name)\": \(finished) finished trial(s) kept, \(added) new trial(s) added")
+        } else {
+            sweep = try store.createSweep(name: spec.name, specText: spec.text, specHash: spec.specHash, codeVersion: codeVersion)
+            try store.addTrials(sweepID: sweep.id, spec.trials)
+            display.log("sweep \"\(spec.name)\": \(spec.trials.count) trial(s), \(spec.executor.workers) worker(s) × \(spec.executor.threads) thread(s)")
+        }
+        let scheduler = Scheduler(store: store, sweep: sweep, executor: spec.executor, checkpoints: results.checkpoints(sweep: spec.name),
+                                  command: command, display: display, stopRequested: stopRequested)
+        return try scheduler.run()
+    }
+
+    /// Trials left `running` by a scheduler that died (kill -9, power loss) go back to
+    /// pending; a worker it left behind is killed first, so two workers never share a
+    /// checkpoint directory. Failed and cancelled trials are given a fresh set of retries.
+    private func recoverInterrupted(store: SQLiteTrialStore, stored: [TrialRecord], sweep: SweepRecord, display: ProgressDisplay) throws {
+        let checkpoints = results.checkpoints(sweep: spec.name)
+        for trial in stored where trial.state == .running {
+            if let pid = trial.workerPID, Self.isOurWorker(pid: pid, directory: Scheduler.trialDirectory(checkpoints, trial).path) {
+                kill(pid, SIGKILL)
+                while kill(pid, 0) == 0 && Self.isOurWorker(pid: pid, directory: Scheduler.trialDirectory(checkpoints, trial).path) { usleep(10_000) }
+            }
+            try store.release(trialID: trial.id, error: nil, countsAsAttempt: false)
+        }
+        for trial in stored where trial.state == .failed || trial.state == .cancelled {
+            try store.requeue(trialID: trial.id)
+            display.log("#\(trial.number) \(trialLabel(trial)): \(trial.state.rawValue) before; queued again")
+        }
+    }
+
+    /// Whether `pid` is alive and is a worker of that checkpoint directory (a pid alone may
+    /// have been reused by an unrelated process).
+    static func isOurWorker(pid: Int32, directory: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        let args = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        if args.isEmpty { return false }   // a zombie
+        return args.contains(directory)
+    }
+}
+
+/// The refusal of a rerun whose spec would change trials already in the database.
+enum SpecChange {
+    static func refuseAlteredTrials(stored: [TrialRecord], planned: [PlannedTrial], spec: SweepSpec, database: String) throws {
+        let plannedHashes = Set(planned.map(\.configHash))
+        let missing = stored.filter { !plannedHashes.contains($0.configHash) }
+        guard let example = missing.first else { return }
+        let old = flatten(example.paramsJSON)
+        // The planned trial closest to the missing one shows what changed.
+        let closest = planned.map { flatten(String(decoding: $0.config.canonicalJSON, as: UTF8.self)) }
+            .min { differences(old, $0).count < differences(old, $1).count }
+        let changes = closest.map { new in
+            differences(old, new).prefix(4).map { "\($0): \(old[$0] ?? "absent") → \(new[$0] ?? "absent")" }.joined(separator: ", ")
+        } ?? ""
+        throw SpecError(file: spec.file, line: nil, keyPath: "",
+                        problem: "this spec changes or removes \(missing.count) of the \(stored.count) trials already in sweep \"\(spec.name)\" (\(database)); e.g. trial #\(example.number): \(changes)",
+                        fix: "restore those values (adding grid points is fine), or give the sweep a new `name:` or another --results directory")
+    }
+
+    /// "training.lr" → "0.001" for every leaf of a JSON object.
+    static func flatten(_ json: String) -> [String: String] {
+        var out: [String: String] = [:]
+        func walk(_ value: Any, _ path: String) {
+            if let object = value as? [String: Any] {
+                for (k, v) in object { walk(v, path.isEmpty ? k : "\(path).\(k)") }
+            } else {
+                out[path] = "\(value)"
+            }
+        }
+        if let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) { walk(object, "") }
+        return out
+    }
+
+    static func differences(_ a: [String: String], _ b: [String: String]) -> [String] {
+        Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
+    }
+}

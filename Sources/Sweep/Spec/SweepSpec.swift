@@ -1,0 +1,45 @@
+import Foundation
+
+/// One trial of a sweep: its number (stable across reruns once stored), config and hash.
+public struct PlannedTrial: Equatable, Sendable {
+    public let number: Int
+    public let config: TrialConfig
+    public let configHash: String
+}
+
+/// A parsed, validated sweep spec (SPEC §8) expanded into its trials. Nothing runs and
+/// nothing is written until a spec has been fully validated here.
+public struct SweepSpec: Sendable {
+    public let file: String
+    public let text: String
+    public let name: String
+    public var executor: ExecutorConfig
+    public let trials: [PlannedTrial]
+    /// Axes that vary across trials, in table order (for `plan` and reports).
+    public let varyingAxes: [String]
+
+    /// SHA-256 of the spec text as written.
+    public var specHash: String { SHA256.hex(Data(text.utf8)) }
+
+    /// Reads and validates the spec at `path`. Relative `dataset.path` values resolve against
+    /// the spec's directory.
+    public static func load(path: String) throws -> SweepSpec {
+        let url = URL(fileURLWithPath: path)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw SpecError(file: path, line: nil, keyPath: "", problem: "cannot read the spec file",
+                            fix: "check the path (try sweeps/smoke.yaml)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SpecError(file: path, line: nil, keyPath: "", problem: "the spec is not UTF-8 text", fix: "save it as UTF-8")
+        }
+        return try parse(text: text, file: path, baseDirectory: url.deletingLastPathComponent())
+    }
+
+    public static func parse(text: String, file: String, baseDirectory: URL) throws -> SweepSpec {
+        var reader = SpecReader(file: file, baseDirectory: baseDirectory)
+        try reader.read(try composeSpec(text: text, file: file))
+        let (trials, axes) = try reader.expand()
+        return SweepSpec(file: file, text: text, name: reader.name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
+                         executor: reader.executor, trials: trials, varyingAxes: axes)
+    }
+}

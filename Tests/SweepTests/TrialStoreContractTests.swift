@@ -1,0 +1,144 @@
+import Foundation
+import Sweep
+import Testing
+
+/// The rules of `TrialStore` (see its documentation), written once; every backend is listed
+/// in `backends` and must pass all of them.
+enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite
+    var description: String { rawValue }
+
+    func make() throws -> any TrialStore {
+        switch self {
+        case .sqlite:
+            let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("store-\(UUID().uuidString)")
+            return try SQLiteTrialStore(path: dir.appendingPathComponent("lipsweep.db").path)
+        }
+    }
+}
+
+private func plannedTrials(_ yaml: String = "grid: {regularizer: [sn, hinge], margin: [2], lr: [1e-3, 3e-3]}") throws -> [PlannedTrial] {
+    try SweepSpec.parse(text: yaml, file: "t.yaml", baseDirectory: URL(fileURLWithPath: "/")).trials
+}
+
+private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecord]) {
+    let sweep = try store.createSweep(name: "s", specText: "x", specHash: "h", codeVersion: "test")
+    try store.addTrials(sweepID: sweep.id, try plannedTrials())
+    return (sweep, try store.trials(sweepID: sweep.id))
+}
+
+@Suite struct TrialStoreContractTests {
+    @Test(arguments: Backend.allCases) func addTrialsIsIdempotentAndNumbersNewOnesAfter(_ backend: Backend) throws {
+        let store = try backend.make()
+        let (sweep, trials) = try seeded(store)
+        #expect(trials.map(\.number) == [0, 1, 2, 3])
+        #expect(trials.allSatisfy { $0.state == .pending && $0.attempts == 0 })
+        #expect(try store.addTrials(sweepID: sweep.id, try plannedTrials()) == 0)
+        let more = try plannedTrials("grid: {regularizer: [sn, hinge], margin: [2], lr: [1e-3, 3e-3, 1e-2]}")
+        #expect(try store.addTrials(sweepID: sweep.id, more) == 2)
+        let after = try store.trials(sweepID: sweep.id)
+        #expect(after.map(\.number) == [0, 1, 2, 3, 4, 5])
+        #expect(Array(after.prefix(4)) == trials)
+        #expect(after[4].lr == 1e-2)
+        #expect(after.first { $0.regularizer == "hinge" }?.twoOverM == 1.0)
+        #expect(after[0].config == more.first { $0.configHash == after[0].configHash }?.config)
+    }
+
+    @Test(arguments: Backend.allCases) func stateMachine(_ backend: Backend) throws {
+        let store = try backend.make()
+        let (_, trials) = try seeded(store)
+        let id = trials[0].id
+        #expect(throws: StoreError.invalidTransition(trial: id, from: "pending", to: "completed")) {
+            try store.finish(trialID: id, TrialOutcome(state: .completed))
+        }
+        #expect(throws: StoreError.self) { try store.recordEpoch(trialID: id, EpochRecord(epoch: 1)) }
+        try store.claim(trialID: id, workerPID: 42)
+        #expect(try store.trial(id: id)?.state == .running)
+        #expect(try store.trial(id: id)?.workerPID == 42)
+        #expect(throws: StoreError.self) { try store.claim(trialID: id, workerPID: 43) }
+        try store.release(trialID: id, error: "worker died", countsAsAttempt: true)
+        #expect(try store.trial(id: id)?.attempts == 1)
+        try store.claim(trialID: id, workerPID: nil)
+        try store.release(trialID: id, error: nil, countsAsAttempt: false)
+        #expect(try store.trial(id: id)?.attempts == 1)
+        try store.claim(trialID: id, workerPID: nil)
+        let q = TrialQualityGain(qg: 0.01, qgSlope: 0.02, l30: 1.1, twoOverL30: 2 / 1.1, lrWithinBound: true)
+        try store.finish(trialID: id, TrialOutcome(state: .completed, qg: q))
+        let done = try #require(try store.trial(id: id))
+        #expect(done.state == .completed && done.qg == 0.01 && done.qgSlope == 0.02 && done.l30 == 1.1 && done.lrWithinBound == true)
+        #expect(done.attempts == 2 && done.finishedAt != nil && done.workerPID == nil)
+        #expect(throws: StoreError.self) { try store.release(trialID: id, error: nil, countsAsAttempt: false) }
+        #expect(throws: StoreError.self) { try store.cancel(trialID: id) }
+        #expect(throws: StoreError.self) { try store.requeue(trialID: id) }
+        // failed → pending by requeue; pending → cancelled → pending
+        let other = trials[1].id
+        try store.claim(trialID: other, workerPID: nil)
+        try store.finish(trialID: other, TrialOutcome(state: .failed, error: "boom"))
+        try store.requeue(trialID: other)
+        try store.cancel(trialID: other)
+        #expect(try store.trial(id: other)?.state == .cancelled)
+        try store.requeue(trialID: other)
+        #expect(try store.trial(id: other)?.state == .pending)
+        #expect(throws: StoreError.noSuchTrial(9999)) { try store.claim(trialID: 9999, workerPID: nil) }
+    }
+
+    @Test(arguments: Backend.allCases) func epochUpsertIsIdempotent(_ backend: Backend) throws {
+        let store = try backend.make()
+        let (_, trials) = try seeded(store)
+        let id = trials[2].id
+        try store.claim(trialID: id, workerPID: nil)
+        let e1 = EpochRecord(epoch: 1, dLoss: 0.4, gLoss: 0.9, regLoss: 0, rawPRD: 0.5, physPRD: 0.01, lipschitzBound: 1.1,
+                             lipschitzEmpirical: 0.6, k: [1, 1.5, 0.1 + 0.2], kProduct: 3, trainSeconds: 4, evalSeconds: 1)
+        var e2 = e1; e2.epoch = 2; e2.physPRD = nil; e2.evalSeconds = nil
+        try store.recordEpoch(trialID: id, e1)
+        try store.recordEpoch(trialID: id, e2)
+        try store.recordEpoch(trialID: id, e1)      // a replayed line
+        #expect(try store.epochs(trialID: id) == [e1, e2])
+        var corrected = e2; corrected.physPRD = 0.02
+        try store.recordEpoch(trialID: id, corrected)
+        #expect(try store.epochs(trialID: id) == [e1, corrected])
+        #expect(try store.epochs(trialID: trials[0].id).isEmpty)
+    }
+
+    @Test(arguments: Backend.allCases) func sweepsAreFoundByName(_ backend: Backend) throws {
+        let store = try backend.make()
+        #expect(try store.sweep(named: "s") == nil)
+        let (sweep, _) = try seeded(store)
+        #expect(try store.sweep(named: "s") == sweep)
+        try store.updateSpec(sweepID: sweep.id, specText: "y", specHash: "h2")
+        #expect(try store.sweep(named: "s")?.specHash == "h2")
+        #expect(try store.sweeps().count == 1)
+    }
+}
+
+@Suite struct SQLiteStoreTests {
+    @Test func walModeAndSchemaVersion() throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("store-\(UUID().uuidString)")
+        let path = dir.appendingPathComponent("lipsweep.db").path
+        let store = try SQLiteTrialStore(path: path)
+        let (mode, version) = try store.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "SELECT version FROM schema_version")!)
+        }
+        #expect(mode == "wal")
+        #expect(version == 1)
+        // Reopening migrates nothing twice.
+        _ = try SQLiteTrialStore(path: path)
+    }
+}
+
+@Suite struct QualityGainTests {
+    @Test func eq11AndSlopeAndBound() {
+        let prd = [0.1, 0.3, 0.2, 0.6]
+        let epochs = prd.enumerated().map { EpochRecord(epoch: $0 + 1, physPRD: $1, lipschitzBound: 1.5 + Double($0)) }
+        let q = TrialQualityGain.compute(epochs: epochs, window: 4, metric: "phys_prd", lr: 0.5, margin: 4)
+        // (1/4)·[(0.3−0.1) + (0.2−0.3) + (0.6−0.2)] = 0.125
+        #expect(abs(q.qg! - 0.125) < 1e-15)
+        // slope over x = 1..4: Σ(x−2.5)(y−0.3)/Σ(x−2.5)² = (−1.5·−0.2 −0.5·0 + 0.5·−0.1 + 1.5·0.3)/5 = 0.14
+        #expect(abs(q.qgSlope! - 0.14) < 1e-12)
+        #expect(q.l30 == 4.5 && q.twoOverL30 == 2 / 4.5 && q.lrWithinBound == false && q.twoOverM == 0.5)
+        let short = TrialQualityGain.compute(epochs: Array(epochs.prefix(2)), window: 4, metric: "phys_prd", lr: 0.5, margin: nil)
+        #expect(short.qg == nil && short.reason?.contains("2 of the 4") == true && short.twoOverM == nil)
+        let raw = TrialQualityGain.compute(epochs: epochs, window: 4, metric: "raw_prd", lr: 0.5, margin: nil)
+        #expect(raw.qg == nil && raw.reason?.contains("only 0 of the 4 epochs") == true)
+    }
+}

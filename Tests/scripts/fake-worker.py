@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""A scripted worker that follows docs/worker-protocol.md exactly, for testing the scheduler
+without the trainer: `fake-worker.py train --config F --checkpoint-dir D --threads T [--resume]`.
+
+Its numbers are deterministic functions of the trial config and the epoch, so a resumed or
+retried trial prints exactly what an uninterrupted one prints.
+
+Environment knobs (tests only):
+  FAKE_EPOCH_SECONDS   sleep per epoch (default 0.05)
+  FAKE_CRASH_AT_EPOCH  SIGKILL itself in the middle of this epoch, once per trial (a marker
+                       file in the checkpoint directory remembers it crashed)
+  FAKE_ALWAYS_CRASH    SIGKILL itself at epoch 1 every time (a trial that can never finish)
+  FAKE_DIVERGE_LR      trials with lr >= this end as diverged after epoch 2
+  FAKE_DIVERGE_SEED    ... but only those with this seed (default: any seed)
+"""
+import json, os, signal, sys, time
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or args[0] != "train":
+        print("usage: fake-worker.py train --config F --checkpoint-dir D --threads T [--resume]", file=sys.stderr)
+        return 2
+    opts, i = {}, 1
+    while i < len(args):
+        if args[i] == "--resume":
+            opts["resume"] = True; i += 1
+        else:
+            opts[args[i].lstrip("-")] = args[i + 1]; i += 2
+    with open(opts["config"]) as f:
+        config = json.load(f)
+    t = config["training"]
+    epochs, qg_epochs = t["epochs"], config["qg"]["epochs"]
+    lr, seed, margin = t["lr"], t["seed"], t.get("margin")
+    ckpt_dir = opts["checkpoint-dir"]
+    ckpt = os.path.join(ckpt_dir, "checkpoint.json")
+    sleep = float(os.environ.get("FAKE_EPOCH_SECONDS", "0.05"))
+    crash_at = int(os.environ.get("FAKE_CRASH_AT_EPOCH", "0"))
+    diverge_lr = float(os.environ.get("FAKE_DIVERGE_LR", "1e9"))
+    diverge_seed = int(os.environ.get("FAKE_DIVERGE_SEED", str(seed)))
+
+    done = []
+    if opts.get("resume") and os.path.exists(ckpt):
+        with open(ckpt) as f:
+            done = json.load(f)["lines"]
+        for line in done:
+            emit(dict(line, replayed=True))
+    print(f"fake worker: {len(done)} epochs in checkpoint", file=sys.stderr)
+
+    # Seed 1 gives L = 1.1 (sn) or 1.1·m (hinge); later seeds a larger L, so lr ≤ 2/L varies.
+    bound = round(((margin * 1.1) if margin else 1.1) * (1 + 0.5 * (seed - 1)), 10)
+    for epoch in range(len(done) + 1, epochs + 1):
+        time.sleep(sleep / 2)
+        if os.environ.get("FAKE_ALWAYS_CRASH") or (epoch == crash_at and not os.path.exists(os.path.join(ckpt_dir, "crashed"))):
+            open(os.path.join(ckpt_dir, "crashed"), "w").close()
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(sleep / 2)
+        if lr >= diverge_lr and seed == diverge_seed and epoch == 3:
+            emit({"type": "end", "state": "diverged", "epochs": 2, "qg": None, "qg_slope": None, "l_30": None,
+                  "two_over_l_30": None, "lr_within_bound": None, "two_over_m": (2 / margin) if margin else None,
+                  "error": "non-finite D loss", "diverged_at_step": 2 * 100 + 7})
+            return 0
+        prd = round((seed % 7) * 0.01 + epoch * (lr * 10 + 0.001 * (seed - 1)) + (0.002 * epoch * epoch if margin else 0), 10)
+        line = {"type": "epoch", "epoch": epoch, "d_loss": round(1.0 / (epoch + seed), 10), "g_loss": round(0.5 + 0.01 * epoch, 10),
+                "reg_loss": 0.0, "raw_prd": round(min(0.9, 0.3 + 0.05 * epoch), 10), "phys_prd": prd,
+                "lipschitz_bound": bound, "lipschitz_empirical": round(bound / 2, 10), "k": [1.0, 1.0, bound],
+                "k_product": bound, "train_seconds": round(0.1 * epoch, 10), "eval_seconds": 0.01, "replayed": False}
+        done.append(line)
+        tmp = ckpt + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"lines": done}, f)
+        os.replace(tmp, ckpt)
+        emit(line)
+    complete = epochs >= qg_epochs
+    emit({"type": "end", "state": "completed", "epochs": epochs, "qg": None, "qg_slope": None, "l_30": bound if complete else None,
+          "two_over_l_30": (2 / bound) if complete else None, "lr_within_bound": (lr <= 2 / bound) if complete else None,
+          "two_over_m": (2 / margin) if margin else None, "error": None, "diverged_at_step": None})
+    return 0
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
