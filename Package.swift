@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "Calo", dependencies: ["Tensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // k-means, PRD curves and AUC, RAW/Physical PRD, quality gain.
         .target(name: "Metrics", dependencies: ["Tensor", "Calo"]),
+        // The embedded GAN trainer: presets, losses, Lipschitz regularizers, evaluation, checkpoints.
+        .target(name: "GAN", dependencies: ["Tensor", "NN", "Calo", "Metrics", .product(name: "Yams", package: "Yams")]),
         // The sweep orchestrator: YAML specs, trial store (SQLite), scheduler of worker
         // processes, query/export/report. Never imports the trainer (worker protocol only).
         .target(name: "Sweep", dependencies: [
@@ -40,15 +42,16 @@ let package = Package(
         ]),
         // Thin command-line interface: parses options and calls the libraries.
         .executableTarget(name: "lipsweep", dependencies: [
-            "Tensor", "NN", "Calo", "Metrics", "Sweep",
+            "Tensor", "NN", "Calo", "Metrics", "Sweep", "GAN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `make bench`: throughput figures in release mode.
-        .executableTarget(name: "lipsweep-bench", dependencies: ["Tensor", "NN", "Calo", "Metrics"]),
+        .executableTarget(name: "lipsweep-bench", dependencies: ["Tensor", "NN", "Calo", "Metrics", "GAN"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
         .testTarget(name: "CaloTests", dependencies: ["Calo", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Tensor"]),
         .testTarget(name: "CLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     ]

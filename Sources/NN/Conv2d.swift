@@ -4,16 +4,23 @@ import Tensor
 /// padding; weight (out, in, k, k) viewed as the matrix W (out × in·k·k), optionally
 /// spectrally normalised; bias per output channel.
 ///
-/// The batch is lowered to GEMMs in chunks of `chunk` samples, sized so the column matrix
-/// stays in cache (lowering the whole batch at once streams hundreds of MB through memory
-/// and measured up to 2.2× slower in `lipsweep-bench nn`). Per chunk of c samples, P = Ho·Wo:
-///   col = im2col(x_chunk): (in·k·k) × (c·P);  Y' = W·col: out × (c·P) → NCHW + bias.
-/// Backward per chunk: dY' = permute(dY); ∂L/∂b += row sums; col = im2col(x_chunk) again
-/// (recomputing is cheaper than keeping the whole batch's columns); ∂L/∂W += dY'·colᵀ;
-/// dcol = Wᵀ·dY'; ∂L/∂x_chunk = col2im(dcol).
+/// The batch is lowered in chunks of S samples (`samplesPerChunk`, S·Ho·Wo ≈ `chunkColumns`) so
+/// each chunk's column matrix stays in cache: col = im2col(x_chunk) is (in·k·k) × (S·Ho·Wo),
+/// Y' = W·col is (out × S·Ho·Wo), permuted to NCHW with the bias added (S = 1 writes NCHW
+/// directly: the bias is stored first and the GEMM accumulates onto it).
+/// Every chunk's col is written into a whole-batch column store (chunk c at c·S·(in·k·k)·Ho·Wo)
+/// and kept for backward, which would otherwise rebuild it (im2col was ≈ 10% of training time).
+/// Backward per chunk: dY' = permute(dY); ∂L/∂b += Σ dY'; ∂L/∂W += dY'·colᵀ; dcol = Wᵀ·dY'
+/// (into the worker's scratch); ∂L/∂x = col2im(dcol). With BLAS.threads = T > 1 the chunks are split over T workers
+/// (`WorkSplit`), each with single-threaded GEMMs and private ∂L/∂W, ∂L/∂b summed afterwards
+/// in worker order. Each backward must follow its own forward.
 public struct Conv2d: @unchecked Sendable {
-    /// Default floats of column matrix per chunk; tuned by `lipsweep-bench nn` (its chunk table).
+    /// Default target GEMM column count S·Ho·Wo of one chunk (measured at small's shapes).
+    public static let defaultChunkColumns = 1024
+    /// Default of the other way to size chunks, `columnBudget` (floats of one chunk's column
+    /// matrix): used only when passed explicitly.
     public static let defaultColumnBudget = 1 << 18
+
     public let geometry: ConvGeometry
     public let outChannels: Int, maxBatch: Int
     public private(set) var weight: LayerWeight
@@ -22,16 +29,21 @@ public struct Conv2d: @unchecked Sendable {
     public let inputGradient: Tensor
     /// False skips col2im in backward (the first layer, when ∂L/∂x is not needed).
     public var computesInputGradient = true
-    /// Samples per GEMM chunk.
+    /// False skips ∂L/∂W and ∂L/∂b (e.g. D while only G is trained: ∂L/∂x is all that is needed).
+    public var computesParameterGradients = true
+    /// Worker threads for this layer; nil follows `BLAS.threads` (see `WorkSplit`).
+    public var threads: Int?
+    /// Samples per chunk (from `chunkColumns` at init).
     public let chunk: Int
-    private let columns: TensorStorage
-    private let outputMatrix: TensorStorage
+    private var workspaces: [ConvWorkspace] = []
+    /// im2col of the last forward's whole batch: (in·k·k)·S·Ho·Wo floats per chunk, chunk by chunk.
+    private let columnStore: TensorStorage
     private var input: Tensor?
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√(in·k·k), 1/√(in·k·k)).
     public init(_ geometry: ConvGeometry, outChannels: Int, maxBatch: Int, store: ParameterStore,
                 rng: inout SeededRandom, spectralNorm: Bool = false,
-                columnBudget: Int = Conv2d.defaultColumnBudget) {
+                columnBudget: Int? = nil, chunkColumns: Int = Conv2d.defaultChunkColumns) {
         self.geometry = geometry; self.outChannels = outChannels; self.maxBatch = maxBatch
         let fanIn = geometry.patchSize
         weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: spectralNorm, rng: &rng)
@@ -39,12 +51,22 @@ public struct Conv2d: @unchecked Sendable {
         fillUniform(store.values(bias), count: outChannels, bound: 1 / Float(fanIn).squareRoot(), rng: &rng)
         output = Tensor(n: maxBatch, c: outChannels, h: geometry.outHeight, w: geometry.outWidth)
         inputGradient = Tensor(n: maxBatch, c: geometry.channels, h: geometry.height, w: geometry.width)
-        chunk = max(1, min(maxBatch, columnBudget / (fanIn * geometry.outPixels)))
-        columns = TensorStorage(capacity: fanIn * chunk * geometry.outPixels)
-        outputMatrix = TensorStorage(capacity: outChannels * chunk * geometry.outPixels)
+        // S from a column budget (floats of col per chunk) when given, else from S·Ho·Wo ≈ chunkColumns.
+        chunk = columnBudget.map { max(1, min(maxBatch, $0 / (fanIn * geometry.outPixels))) }
+            ?? samplesPerChunk(pixels: geometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
+        columnStore = TensorStorage(capacity: fanIn * maxBatch * geometry.outPixels)
     }
 
     public var spectralNorm: SpectralNorm? { weight.spectralNorm }
+
+    /// The first `count` worker scratch areas, created on first use.
+    private mutating func workspaces(_ count: Int) -> [ConvWorkspace] {
+        while workspaces.count < count {
+            workspaces.append(ConvWorkspace(patch: geometry.patchSize, outChannels: outChannels,
+                                            chunkColumns: chunk * geometry.outPixels))
+        }
+        return Array(workspaces.prefix(count))
+    }
 
     /// x: (n, in, H, W) → (n, out, Ho, Wo).
     public mutating func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
@@ -52,57 +74,127 @@ public struct Conv2d: @unchecked Sendable {
         precondition(x.c == g.channels && x.h == g.height && x.w == g.width && n <= maxBatch,
                      "Conv2d: input (\(n), \(x.c), \(x.h), \(x.w)) ≠ (≤\(maxBatch), \(g.channels), \(g.height), \(g.width))")
         input = x
-        let w = weight.prepare(mode), b = weight.store.values(bias)
-        let pixels = g.outPixels, ym = outputMatrix.data
-        for start in stride(from: 0, to: n, by: chunk) {
-            let c = min(chunk, n - start), cols = c * pixels
-            Im2Col.im2col(x.data + start * g.inputFeatures, batch: c, geometry: g, into: columns.data)
-            BLAS.sgemm(m: outChannels, n: cols, k: g.patchSize, a: w, lda: g.patchSize,
-                       b: columns.data, ldb: cols, c: ym, ldc: cols)
-            // Y'[o, s·P + p] + b[o] → y[start + s, o, p]
-            let y = output.data + start * outChannels * pixels
-            for o in 0..<outChannels {
-                let bo = b[o]
-                for s in 0..<c {
-                    let src = ym + o * cols + s * pixels, dst = y + (s * outChannels + o) * pixels
-                    for p in 0..<pixels { dst[p] = src[p] + bo }
-                }
+        let w = weight.prepare(mode), b = UnsafePointer(weight.store.values(bias))
+        let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
+        let spaces = workspaces(workers), s = chunk, outs = outChannels
+        let xp = UnsafePointer(x.data), y = output.data, store = columnStore.data
+        WorkSplit.run(items: chunks, workers: workers) { t, range in
+            for c in range {
+                let first = c * s
+                Conv2d.forwardChunk(x: xp, samples: first..<min(n, first + s), geometry: g, outChannels: outs,
+                                    weight: w, bias: b, output: y, columns: store + first * g.patchSize * g.outPixels,
+                                    workspace: spaces[t])
             }
         }
         return output.withBatch(n)
     }
 
+    /// One chunk of samples: y[s] = W·im2col(x[s]) + b.
+    private static func forwardChunk(x: UnsafePointer<Float>, samples: Range<Int>, geometry g: ConvGeometry,
+                                     outChannels: Int, weight w: UnsafePointer<Float>, bias b: UnsafePointer<Float>,
+                                     output y: UnsafeMutablePointer<Float>, columns col: UnsafeMutablePointer<Float>,
+                                     workspace ws: ConvWorkspace) {
+        let pixels = g.outPixels, count = samples.count, cols = count * pixels
+        Im2Col.im2col(x + samples.lowerBound * g.inputFeatures, batch: count, geometry: g, into: col)
+        let yChunk = y + samples.lowerBound * outChannels * pixels
+        if count == 1 {
+            for o in 0..<outChannels { (yChunk + o * pixels).update(repeating: b[o], count: pixels) }
+            BLAS.sgemm(m: outChannels, n: pixels, k: g.patchSize, a: w, lda: g.patchSize,
+                       b: col, ldb: pixels, beta: 1, c: yChunk, ldc: pixels)
+            return
+        }
+        let ym = ws.outputMatrix.data
+        BLAS.sgemm(m: outChannels, n: cols, k: g.patchSize, a: w, lda: g.patchSize,
+                   b: col, ldb: cols, c: ym, ldc: cols)
+        // Y'[o, s·P + p] + b[o] → y[s, o, p]
+        for o in 0..<outChannels {
+            let bo = b[o]
+            for s in 0..<count {
+                let src = ym + o * cols + s * pixels, dst = yChunk + (s * outChannels + o) * pixels
+                for p in 0..<pixels { dst[p] = src[p] + bo }
+            }
+        }
+    }
+
     /// dOut: (n, out, Ho, Wo). Accumulates ∂L/∂W, ∂L/∂b into the store; returns ∂L/∂x.
     public mutating func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
-        let g = geometry, n = x.n, pixels = g.outPixels
-        precondition(dOut.n == n && dOut.featureCount == outChannels * pixels, "Conv2d.backward: gradient shape")
-        let dym = outputMatrix.data, db = weight.store.gradient(bias)
-        let (dw, firstBeta) = weight.gradientTarget
+        let g = geometry, n = x.n
+        precondition(dOut.n == n && dOut.featureCount == outChannels * g.outPixels, "Conv2d.backward: gradient shape")
         let dx = inputGradient.withBatch(n)
-        for start in stride(from: 0, to: n, by: chunk) {
-            let c = min(chunk, n - start), cols = c * pixels
-            // dY'[o, s·P + p] = dy[start + s, o, p]; ∂L/∂b[o] += Σ dY'[o, ·]
-            let dy = dOut.data + start * outChannels * pixels
+        let parameters = computesParameterGradients, inputs = computesInputGradient
+        guard parameters || inputs else { return dx }
+        let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
+        let spaces = workspaces(workers), s = chunk, outs = outChannels
+        let w = weight.effective, dy = UnsafePointer(dOut.data), dxp = dx.data
+        let store = UnsafePointer(columnStore.data)
+        WorkSplit.run(items: chunks, workers: workers) { t, range in
+            let ws = spaces[t]
+            if parameters { ws.zeroGradients() }
+            for c in range {
+                let first = c * s
+                Conv2d.backwardChunk(columns: store + first * g.patchSize * g.outPixels, dOut: dy, samples: first..<min(n, first + s), geometry: g,
+                                     outChannels: outs, weight: w, parameters: parameters, inputs: inputs,
+                                     dx: dxp, workspace: ws)
+            }
+        }
+        if parameters {
+            // Σ over workers in worker order (one worker: exactly its sums).
+            let db = weight.store.gradient(bias), (dw, beta) = weight.gradientTarget
+            let weights = outChannels * g.patchSize
+            if beta == 0 { dw.update(repeating: 0, count: weights) }
+            for ws in spaces {
+                let pw = ws.weightGradient.data, pb = ws.biasGradient.data
+                for i in 0..<weights { dw[i] += pw[i] }
+                for o in 0..<outChannels { db[o] += pb[o] }
+            }
+            weight.finishGradient()
+        }
+        return dx
+    }
+
+    /// One chunk's backward into the worker's ∂L/∂W, ∂L/∂b partial sums and dx[samples].
+    private static func backwardChunk(columns stored: UnsafePointer<Float>, dOut dy: UnsafePointer<Float>, samples: Range<Int>,
+                                      geometry g: ConvGeometry, outChannels: Int, weight w: UnsafePointer<Float>,
+                                      parameters: Bool, inputs: Bool, dx: UnsafeMutablePointer<Float>,
+                                      workspace ws: ConvWorkspace) {
+        let pixels = g.outPixels, count = samples.count, cols = count * pixels
+        let col = ws.columns.data, db = ws.biasGradient.data
+        let dyChunk = dy + samples.lowerBound * outChannels * pixels
+        // dY'[o, s·P + p] = dy[s, o, p] (for S = 1, dy itself); ∂L/∂b[o] += Σ dY'[o, ·]
+        let dym: UnsafePointer<Float>
+        if count == 1 {
+            dym = dyChunk
+            if parameters {
+                for o in 0..<outChannels {
+                    let row = dym + o * pixels
+                    var sum: Float = 0
+                    for p in 0..<pixels { sum += row[p] }
+                    db[o] += sum
+                }
+            }
+        } else {
+            let m = ws.outputMatrix.data
             for o in 0..<outChannels {
                 var sum: Float = 0
-                for s in 0..<c {
-                    let src = dy + (s * outChannels + o) * pixels, dst = dym + o * cols + s * pixels
+                for s in 0..<count {
+                    let src = dyChunk + (s * outChannels + o) * pixels, dst = m + o * cols + s * pixels
                     for p in 0..<pixels { dst[p] = src[p]; sum += src[p] }
                 }
                 db[o] += sum
             }
-            Im2Col.im2col(x.data + start * g.inputFeatures, batch: c, geometry: g, into: columns.data)
-            BLAS.sgemm(transB: true, m: outChannels, n: g.patchSize, k: cols, a: dym, lda: cols,
-                       b: columns.data, ldb: cols, beta: start == 0 ? firstBeta : 1, c: dw, ldc: g.patchSize)
-            if computesInputGradient {
-                // dcol = Wᵀ·dY' overwrites col (no longer needed), then col2im.
-                BLAS.sgemm(transA: true, m: g.patchSize, n: cols, k: outChannels, a: weight.effective,
-                           lda: g.patchSize, b: dym, ldb: cols, c: columns.data, ldc: cols)
-                Im2Col.col2im(columns.data, batch: c, geometry: g, into: dx.data + start * g.inputFeatures)
-            }
+            dym = UnsafePointer(m)
         }
-        weight.finishGradient()
-        return dx
+        if parameters {
+            BLAS.sgemm(transB: true, m: outChannels, n: g.patchSize, k: cols, a: dym, lda: cols,
+                       b: stored, ldb: cols, beta: 1, c: ws.weightGradient.data, ldc: g.patchSize)
+        }
+        if inputs {
+            // dcol = Wᵀ·dY' (into scratch: the stored col is reused by the next backward only
+            // after the next forward), then col2im.
+            BLAS.sgemm(transA: true, m: g.patchSize, n: cols, k: outChannels, a: w,
+                       lda: g.patchSize, b: dym, ldb: cols, c: col, ldc: cols)
+            Im2Col.col2im(col, batch: count, geometry: g, into: dx + samples.lowerBound * g.inputFeatures)
+        }
     }
 }

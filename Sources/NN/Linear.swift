@@ -11,6 +11,8 @@ public struct Linear: @unchecked Sendable {
     public let inputGradient: Tensor
     /// False skips ∂L/∂x in backward (a first layer whose input needs no gradient).
     public var computesInputGradient = true
+    /// False skips ∂L/∂W and ∂L/∂b (e.g. D while only G is trained: ∂L/∂x is all that is needed).
+    public var computesParameterGradients = true
     private var input: Tensor?
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√in, 1/√in).
@@ -45,15 +47,17 @@ public struct Linear: @unchecked Sendable {
         let n = x.n
         precondition(dOut.n == n && dOut.featureCount == outFeatures, "Linear.backward: gradient shape")
         let dy = dOut.data
-        let (dw, beta) = weight.gradientTarget
-        // ∂L/∂W (out × in) = dYᵀ · X
-        BLAS.sgemm(transA: true, m: outFeatures, n: inFeatures, k: n,
-                   a: dy, lda: outFeatures, b: x.data, ldb: inFeatures, beta: beta, c: dw, ldc: inFeatures)
-        weight.finishGradient()
-        let db = weight.store.gradient(bias)
-        for i in 0..<n {
-            let row = dy + i * outFeatures
-            for o in 0..<outFeatures { db[o] += row[o] }
+        if computesParameterGradients {
+            let (dw, beta) = weight.gradientTarget
+            // ∂L/∂W (out × in) = dYᵀ · X
+            BLAS.sgemm(transA: true, m: outFeatures, n: inFeatures, k: n,
+                       a: dy, lda: outFeatures, b: x.data, ldb: inFeatures, beta: beta, c: dw, ldc: inFeatures)
+            weight.finishGradient()
+            let db = weight.store.gradient(bias)
+            for i in 0..<n {
+                let row = dy + i * outFeatures
+                for o in 0..<outFeatures { db[o] += row[o] }
+            }
         }
         let dx = inputGradient.withBatch(n).reshaped(n: n, c: x.c, h: x.h, w: x.w)
         if computesInputGradient {

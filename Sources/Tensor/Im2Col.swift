@@ -66,15 +66,17 @@ public enum Im2Col {
         let s = g.stride, wo = g.outWidth
         forEachRow(batch: batch, geometry: g) { colRow, inputRow, valid in
             let d = col + colRow
-            guard let inputRow else { d.update(repeating: 0, count: wo); return }
+            // Plain loops, not memmove/memset: rows are 4–32 floats, where the library calls
+            // cost more than the copy.
+            guard let inputRow else { for ow in 0..<wo { d[ow] = 0 }; return }
             let srcRow = x + inputRow
-            d.update(repeating: 0, count: valid.lowerBound)
+            for ow in 0..<valid.lowerBound { d[ow] = 0 }
             if s == 1 {
-                (d + valid.lowerBound).update(from: srcRow + valid.lowerBound, count: valid.count)
+                for ow in valid { d[ow] = srcRow[ow] }
             } else {
                 for ow in valid { d[ow] = srcRow[ow * s] }
             }
-            (d + valid.upperBound).update(repeating: 0, count: wo - valid.upperBound)
+            for ow in valid.upperBound..<wo { d[ow] = 0 }
         }
     }
 

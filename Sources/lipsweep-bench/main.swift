@@ -7,6 +7,8 @@ let sections: [BenchSection] = [
     nnLayersBenchSection,
     BenchSection(name: "calo", summary: "simulator, features, npz I/O") { runCaloBench() },
     BenchSection(name: "metrics", summary: "k-means and PRD at the preset shapes") { runMetricsBench() },
+    BenchSection(name: "gan", summary: "GAN training samples/s (twin protocol), evaluation time, worker RSS") { runGANBench() },
+    BenchSection(name: "gan-train", summary: "GAN training samples/s only (part of gan)", inAll: false) { runGANTrainingBench() },
 ]
 
 let requested = CommandLine.arguments.dropFirst().first ?? "all"

@@ -13,6 +13,7 @@ struct Lipsweep: AsyncParsableCommand {
             PlanCommand.self, RunCommand.self, StatusCommand.self, QueryCommand.self,
             ExportCommand.self, ReportCommand.self,
             SimulateCommand.self, InspectCommand.self, EvaluateCommand.self,
+            TrainCommand.self, GenerateCommand.self,
         ])
 
     /// Exit codes of the house: 0 success, 2 a user mistake (bad option, value, file or

@@ -1,0 +1,166 @@
+import NN
+import Tensor
+
+/// The discriminator of SPEC §4 (the layer graph of torch_twin.py's `D`; soft-margin paper,
+/// Appendix B). Input x (n, 1, 30, 30) and the standardised condition c (n, 5):
+///   h3 = LReLU∘conv3∘LReLU∘conv2∘LReLU∘conv1(x)      conv1 s1 (30×30), conv2 s2 (15×15), conv3 s2 (8×8)
+///   r  = regFC(flatten(LReLU(regConv(h3))))           regConv s2 w3→w2 (4×4), regFC w2·16→2
+///   h5 = flatten(LReLU∘conv5∘LReLU∘conv4(h3))         conv4 s2 (4×4), conv5 s1
+///   D  = k3·FC3(LReLU(k2·FC2(LReLU(k1·FC1([h5, r, c])))))
+/// With spectral normalisation every conv and FC weight (the regressor's too) is divided by
+/// its σ. r predicts (asym_along, asym_across) of x. k1..k3 are scalars in `store` (initial 1).
+public final class Discriminator {
+    public let config: ModelConfig
+    public let maxBatch: Int
+    public let spectralNorm: Bool
+    public let store: ParameterStore
+    var conv1: Conv2d, act1: LeakyReLU, conv2: Conv2d, act2: LeakyReLU, conv3: Conv2d, act3: LeakyReLU
+    var conv4: Conv2d, act4: LeakyReLU, conv5: Conv2d, act5: LeakyReLU
+    var regConv: Conv2d, regAct: LeakyReLU, regFC: Linear
+    var fc1: Linear, scale1: TrainableScale, actF1: LeakyReLU
+    var fc2: Linear, scale2: TrainableScale, actF2: LeakyReLU
+    var fc3: Linear, scale3: TrainableScale
+    /// [h5, r, c] per sample, and the split of its gradient.
+    private let joined: Tensor
+    private let h5Gradient: Tensor, regressionGradient: Tensor
+    /// ∂L/∂h3 = the conv4 path's part + the regressor branch's part.
+    private let h3Gradient: Tensor
+
+    public init(config: ModelConfig, maxBatch: Int, spectralNorm: Bool, rng: inout SeededRandom) {
+        self.config = config; self.maxBatch = maxBatch; self.spectralNorm = spectralNorm
+        let store = ParameterStore()
+        self.store = store
+        let w = config.discriminatorWidths, f = config.fullyConnected, sn = spectralNorm
+        func conv(_ cin: Int, _ side: Int, _ cout: Int, stride: Int, _ rng: inout SeededRandom) -> Conv2d {
+            Conv2d(ConvGeometry(channels: cin, height: side, width: side, kernel: 3, stride: stride, padding: 1),
+                   outChannels: cout, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
+        }
+        func lrelu(_ c: Conv2d) -> LeakyReLU {
+            LeakyReLU(features: c.outChannels * c.geometry.outPixels, maxBatch: maxBatch)
+        }
+        conv1 = conv(1, 30, w[0], stride: 1, &rng); conv1.computesInputGradient = false
+        conv2 = conv(w[0], 30, w[1], stride: 2, &rng)
+        conv3 = conv(w[1], 15, w[2], stride: 2, &rng)
+        conv4 = conv(w[2], 8, w[3], stride: 2, &rng)
+        conv5 = conv(w[3], 4, w[4], stride: 1, &rng)
+        regConv = conv(w[2], 8, w[1], stride: 2, &rng)
+        regFC = Linear(w[1] * 16, 2, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
+        let joinedFeatures = w[4] * 16 + 2 + ConditionLayout.dimension
+        fc1 = Linear(joinedFeatures, f[0], maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
+        fc2 = Linear(f[0], f[1], maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
+        fc3 = Linear(f[1], 1, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
+        scale1 = TrainableScale(features: f[0], maxBatch: maxBatch, store: store)
+        scale2 = TrainableScale(features: f[1], maxBatch: maxBatch, store: store)
+        scale3 = TrainableScale(features: 1, maxBatch: maxBatch, store: store)
+        act1 = lrelu(conv1); act2 = lrelu(conv2); act3 = lrelu(conv3)
+        act4 = lrelu(conv4); act5 = lrelu(conv5); regAct = lrelu(regConv)
+        actF1 = LeakyReLU(features: f[0], maxBatch: maxBatch)
+        actF2 = LeakyReLU(features: f[1], maxBatch: maxBatch)
+        joined = Tensor(n: maxBatch, c: joinedFeatures)
+        h5Gradient = Tensor(n: maxBatch, c: w[4], h: 4, w: 4)
+        regressionGradient = Tensor(n: maxBatch, c: 2)
+        h3Gradient = Tensor(n: maxBatch, c: w[2], h: 8, w: 8)
+    }
+
+    /// The k_i slices (k1, k2, k3) in `store`.
+    public var scaleSlices: [ParameterSlice] { [scale1.scale, scale2.scale, scale3.scale] }
+    /// Current k1, k2, k3.
+    public var scales: SIMD3<Float> { SIMD3(scale1.value, scale2.value, scale3.value) }
+
+    /// False skips every ∂L/∂θ (the G step needs only ∂D/∂x).
+    public var computesParameterGradients: Bool = true {
+        didSet {
+            let on = computesParameterGradients
+            conv1.computesParameterGradients = on; conv2.computesParameterGradients = on
+            conv3.computesParameterGradients = on; conv4.computesParameterGradients = on
+            conv5.computesParameterGradients = on; regConv.computesParameterGradients = on
+            regFC.computesParameterGradients = on; fc1.computesParameterGradients = on
+            fc2.computesParameterGradients = on; fc3.computesParameterGradients = on
+        }
+    }
+
+    /// False skips ∂L/∂x (the D step does not need it).
+    public var computesInputGradient: Bool {
+        get { conv1.computesInputGradient }
+        set { conv1.computesInputGradient = newValue }
+    }
+
+    /// `steps` extra power-iteration steps on every SN vector (no forward). The twin (PyTorch's
+    /// spectral_norm) advances u once per forward call in training mode; its D step calls D
+    /// twice (real, fake), so a D step here, which runs both as one batch, adds one step.
+    public func powerIterate(steps: Int) {
+        for sn in [conv1.spectralNorm, conv2.spectralNorm, conv3.spectralNorm, conv4.spectralNorm,
+                   conv5.spectralNorm, regConv.spectralNorm, regFC.spectralNorm, fc1.spectralNorm,
+                   fc2.spectralNorm, fc3.spectralNorm] {
+            sn?.powerIterate(steps: steps)
+        }
+    }
+
+    /// D(x, c) → (score (n, 1), regression r (n, 2)). `.training` advances every SN vector by
+    /// one power-iteration step; `.evaluation` leaves them unchanged.
+    public func forward(_ x: Tensor, conditions c: Tensor, mode: ForwardMode) -> (score: Tensor, regression: Tensor) {
+        let n = x.n
+        precondition(c.n == n && c.featureCount == ConditionLayout.dimension, "Discriminator: condition shape")
+        var h = act1.forward(conv1.forward(x, mode: mode))
+        h = act2.forward(conv2.forward(h, mode: mode))
+        let h3 = act3.forward(conv3.forward(h, mode: mode))
+        let r = regFC.forward(regAct.forward(regConv.forward(h3, mode: mode)).flattened(), mode: mode)
+        let h5 = act5.forward(conv5.forward(act4.forward(conv4.forward(h3, mode: mode)), mode: mode))
+        // joined row = [h5 (w5·16), r (2), c (5)]
+        let f5 = h5.featureCount, fj = joined.c
+        for s in 0..<n {
+            let row = joined.data + s * fj
+            row.update(from: h5.data + s * f5, count: f5)
+            (row + f5).update(from: r.data + 2 * s, count: 2)
+            (row + f5 + 2).update(from: c.data + s * ConditionLayout.dimension, count: ConditionLayout.dimension)
+        }
+        var d = actF1.forward(scale1.forward(fc1.forward(joined.withBatch(n), mode: mode)))
+        d = actF2.forward(scale2.forward(fc2.forward(d, mode: mode)))
+        let score = scale3.forward(fc3.forward(d, mode: mode))
+        return (score, r)
+    }
+
+    /// Backward of the last forward given ∂L/∂score (n, 1) and the loss's own ∂L/∂r (n, 2)
+    /// (the regression loss; zero rows where it does not apply). Accumulates ∂L/∂θ unless
+    /// disabled; returns ∂L/∂x (n, 1, 30, 30), valid when `computesInputGradient`.
+    @discardableResult
+    public func backward(score dScore: Tensor, regression dRegression: Tensor) -> Tensor {
+        let n = dScore.n
+        var d = fc3.backward(scale3.backward(dScore))
+        d = fc2.backward(scale2.backward(actF2.backward(d)))
+        let dJoined = fc1.backward(scale1.backward(actF1.backward(d)))
+        let f5 = h5Gradient.featureCount, fj = joined.c
+        for s in 0..<n {
+            let row = dJoined.data + s * fj
+            (h5Gradient.data + s * f5).update(from: row, count: f5)
+            regressionGradient.data[2 * s] = row[f5] + dRegression.data[2 * s]
+            regressionGradient.data[2 * s + 1] = row[f5 + 1] + dRegression.data[2 * s + 1]
+        }
+        let w = config.discriminatorWidths
+        let viaMain = conv4.backward(act4.backward(conv5.backward(act5.backward(h5Gradient.withBatch(n)))))
+        let dRegFlat = regFC.backward(regressionGradient.withBatch(n))
+        let viaRegressor = regConv.backward(regAct.backward(dRegFlat.reshaped(n: n, c: w[1], h: 4, w: 4)))
+        let sum = h3Gradient.data, a = viaMain.data, b = viaRegressor.data
+        for i in 0..<(n * h3Gradient.featureCount) { sum[i] = a[i] + b[i] }
+        let dh3 = act3.backward(h3Gradient.withBatch(n))
+        return conv1.backward(act1.backward(conv2.backward(act2.backward(conv3.backward(dh3)))))
+    }
+
+    /// The weights of the main path conv1–5, FC1–3 as (pointer, rows, cols): the matrices the
+    /// last forward used (W̄ = W/σ under SN, else W).
+    public var mainPathMatrices: [(weights: UnsafePointer<Float>, rows: Int, cols: Int)] {
+        func matrix(_ w: LayerWeight) -> (UnsafePointer<Float>, Int, Int) {
+            (UnsafePointer(w.spectralNorm?.normalizedWeight.data ?? store.values(w.slice)), w.rows, w.cols)
+        }
+        return [conv1.weight, conv2.weight, conv3.weight, conv4.weight, conv5.weight,
+                fc1.weight, fc2.weight, fc3.weight].map(matrix)
+    }
+
+    /// Per-layer output shapes and parameter counts, in the twin's order (k last).
+    public var layers: [LayerSummary] {
+        [LayerSummary("c1", conv1), LayerSummary("c2", conv2), LayerSummary("c3", conv3),
+         LayerSummary("c4", conv4), LayerSummary("c5", conv5), LayerSummary("rc", regConv),
+         LayerSummary("rf", regFC), LayerSummary("f1", fc1), LayerSummary("f2", fc2),
+         LayerSummary("f3", fc3), LayerSummary(name: "k", outputShape: [3], parameters: 3)]
+    }
+}

@@ -1,0 +1,73 @@
+import NN
+import Tensor
+
+/// The generator of SPEC §4 (the layer graph of torch_twin.py's `G`):
+///   [z, c] (d_z+5) → Linear→256 → LReLU → Linear→C·8·8 → LReLU → reshape C×8×8
+///   → upsample×2 → Conv3×3 p1 C→C → LReLU → upsample×2 → Conv3×3 p1 C→C/2 → LReLU
+///   → Conv3×3 p0 C/2→1 : (1, 30, 30), linear output in log(1+E) space.
+/// The input rows (z then the standardised condition) are written by the caller into `input`.
+/// All activations are preallocated for `maxBatch`.
+public final class Generator {
+    public let config: ModelConfig
+    public let maxBatch: Int
+    public let store = ParameterStore()
+    /// (maxBatch, d_z + 5): row i = [z_i, c_i].
+    public let input: Tensor
+    var fc1: Linear, act1: LeakyReLU, fc2: Linear, act2: LeakyReLU
+    /// upsample×2 → Conv3×3 p1, fused (sub-pixel convolution, the same function).
+    var conv1: UpsampleConv2d, act3: LeakyReLU
+    var conv2: UpsampleConv2d, act4: LeakyReLU
+    var conv3: Conv2d
+
+    /// PyTorch-default initialisation from `rng`, layers in the twin's order.
+    public init(config: ModelConfig, maxBatch: Int, rng: inout SeededRandom) {
+        self.config = config; self.maxBatch = maxBatch
+        let c = config.width, inputs = config.latent + ConditionLayout.dimension
+        input = Tensor(n: maxBatch, c: inputs)
+        fc1 = Linear(inputs, 256, maxBatch: maxBatch, store: store, rng: &rng)
+        fc1.computesInputGradient = false
+        act1 = LeakyReLU(features: 256, maxBatch: maxBatch)
+        fc2 = Linear(256, c * 64, maxBatch: maxBatch, store: store, rng: &rng)
+        act2 = LeakyReLU(features: c * 64, maxBatch: maxBatch)
+        conv1 = UpsampleConv2d(channels: c, height: 8, width: 8, outChannels: c, maxBatch: maxBatch,
+                               store: store, rng: &rng)
+        act3 = LeakyReLU(features: c * 256, maxBatch: maxBatch)
+        conv2 = UpsampleConv2d(channels: c, height: 16, width: 16, outChannels: c / 2, maxBatch: maxBatch,
+                               store: store, rng: &rng)
+        act4 = LeakyReLU(features: c / 2 * 1024, maxBatch: maxBatch)
+        conv3 = Conv2d(ConvGeometry(channels: c / 2, height: 32, width: 32, kernel: 3, padding: 0),
+                       outChannels: 1, maxBatch: maxBatch, store: store, rng: &rng)
+    }
+
+    /// G on the first `n` rows of `input`: (n, 1, 30, 30).
+    public func forward(batch n: Int) -> Tensor {
+        let c = config.width
+        var h = act1.forward(fc1.forward(input.withBatch(n)))
+        h = act2.forward(fc2.forward(h)).reshaped(n: n, c: c, h: 8, w: 8)
+        h = act3.forward(conv1.forward(h))
+        h = act4.forward(conv2.forward(h))
+        return conv3.forward(h)
+    }
+
+    /// Accumulates ∂L/∂θ into `store.gradients` given ∂L/∂output of the last forward.
+    public func backward(_ dOut: Tensor) {
+        var d = conv3.backward(dOut)
+        d = conv2.backward(act4.backward(d))
+        d = conv1.backward(act3.backward(d))
+        let n = d.n
+        d = act2.backward(d.reshaped(n: n, c: config.width * 64))
+        _ = fc1.backward(act1.backward(fc2.backward(d)))
+    }
+
+    /// Per-layer output shapes (of the preallocated outputs) and parameter counts, in the
+    /// twin's order.
+    public var layers: [LayerSummary] {
+        [LayerSummary("fc1", fc1), LayerSummary("fc2", fc2),
+         LayerSummary("c1", conv1), LayerSummary("c2", conv2), LayerSummary("c3", conv3)]
+    }
+}
+
+/// The condition vector c = (px, py, pz, x0, y0), standardised (SPEC §4).
+public enum ConditionLayout {
+    public static let dimension = 5
+}

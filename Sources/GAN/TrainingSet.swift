@@ -1,0 +1,41 @@
+/// What the GAN trains on (SPEC §2.2), N events in row-major arrays:
+/// `images` N×900 log(1 + E), `conditions` N×5 standardised (px, py, pz, x0, y0),
+/// `asymmetries` N×2 (asym_along, asym_across) of the raw event: the regressor's targets.
+public struct TrainingSet: Sendable {
+    public static let pixels = 900
+    public let images: [Float]
+    public let conditions: [Float]
+    public let asymmetries: [Float]
+    public var count: Int { conditions.count / ConditionLayout.dimension }
+
+    public init(images: [Float], conditions: [Float], asymmetries: [Float]) {
+        let n = conditions.count / ConditionLayout.dimension
+        precondition(conditions.count == n * ConditionLayout.dimension && images.count == n * Self.pixels
+                     && asymmetries.count == 2 * n, "TrainingSet: arrays disagree on the event count")
+        self.images = images; self.conditions = conditions; self.asymmetries = asymmetries
+    }
+}
+
+/// The optimisation settings of one trial (SPEC §5).
+public struct TrainingOptions: Codable, Sendable, Equatable {
+    public var batch: Int
+    public var loss: AdversarialLoss
+    /// D steps per G step.
+    public var discriminatorSteps: Int
+    /// α_reg, the weight of the regression loss in D's objective.
+    public var regressionWeight: Double
+    /// γ, Adam's learning rate for D (and G unless `generatorLearningRate` is set).
+    public var learningRate: Double
+    public var generatorLearningRate: Double?
+    public var regularizer: Regularizer
+    /// The trial seed: weights, noise, batch order, k-means.
+    public var seed: UInt64
+
+    public init(batch: Int = 64, loss: AdversarialLoss = .hinge, discriminatorSteps: Int = 3,
+                regressionWeight: Double = 1, learningRate: Double = 1e-3, generatorLearningRate: Double? = nil,
+                regularizer: Regularizer = Regularizer(kind: .hinge), seed: UInt64 = 1) {
+        self.batch = batch; self.loss = loss; self.discriminatorSteps = discriminatorSteps
+        self.regressionWeight = regressionWeight; self.learningRate = learningRate
+        self.generatorLearningRate = generatorLearningRate; self.regularizer = regularizer; self.seed = seed
+    }
+}

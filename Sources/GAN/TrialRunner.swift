@@ -1,0 +1,131 @@
+import Calo
+import Foundation
+import Metrics
+import NN
+import Tensor
+
+/// How a trial ended: the protocol's `end` line.
+public struct TrialOutcome: Sendable, Equatable {
+    public enum State: String, Sendable { case completed, diverged }
+    public var state: State
+    public var epochs: Int
+    public var qualityGain: QualityGain
+    public var boundCheck: LipschitzBoundCheck
+    public var error: String?
+    public var divergedAtStep: Int?
+
+    public var jsonLine: String {
+        JSONNumber.object([
+            ("type", "\"end\""), ("state", "\"\(state.rawValue)\""), ("epochs", "\(epochs)"),
+            ("qg", JSONNumber.format(qualityGain.value)), ("qg_slope", JSONNumber.format(qualityGain.slope)),
+            ("l_30", JSONNumber.format(boundCheck.bound)), ("two_over_l_30", JSONNumber.format(boundCheck.twoOverBound)),
+            ("lr_within_bound", boundCheck.lrWithinBound.map { $0 ? "true" : "false" } ?? "null"),
+            ("two_over_m", JSONNumber.format(boundCheck.twoOverMargin)),
+            ("error", JSONNumber.string(error)),
+            ("diverged_at_step", divergedAtStep.map { "\($0)" } ?? "null"),
+        ])
+    }
+}
+
+/// One trial from start (or checkpoint) to its end line: trains epoch by epoch, measures the
+/// Lipschitz figures, evaluates every `eval_every` epochs, writes the checkpoint, then emits
+/// the epoch's line (so a line seen means its checkpoint is on disk).
+public final class TrialRunner {
+    public let config: TrialConfig
+    public let checkpointDirectory: URL?
+    public let threads: Int
+
+    public init(config: TrialConfig, checkpointDirectory: URL?, threads: Int = 1) {
+        self.config = config; self.checkpointDirectory = checkpointDirectory; self.threads = threads
+    }
+
+    /// Runs the trial. `emit` receives each protocol line (stdout), `progress` human text (stderr).
+    /// `stopAfter` ends the run after that many epochs in total without an end line (tests of
+    /// resume; a killed worker).
+    @discardableResult
+    public func run(resume: Bool, stopAfter: Int? = nil, emit: (String) -> Void,
+                    progress: (String) -> Void = { _ in }) throws -> TrialOutcome? {
+        BLAS.threads = threads
+        let data = try TrialData.load(config, threads: threads)
+        let trainer = GANTrainer(model: config.model, options: config.training, data: data.training)
+        let evaluator = try Evaluator(test: data.test, statistics: data.statistics, clusters: config.evaluation.clusters,
+                                      runs: config.evaluation.prdRuns, zOffset: Float(config.dataset.zOffset),
+                                      threshold: Float(config.dataset.threshold))
+        var records: [EpochRecord] = []
+        if resume, let dir = checkpointDirectory, let saved = try Checkpoint.read(from: dir) {
+            guard saved.state.config == config else {
+                throw CheckpointError(file: Checkpoint.url(in: dir).path,
+                                      problem: "was written for a different trial config")
+            }
+            do {
+                try trainer.generator.store.restore(from: saved.generator)
+                try trainer.discriminator.store.restore(from: saved.discriminator)
+            } catch {
+                throw CheckpointError(file: Checkpoint.url(in: dir).path, problem: error.description)
+            }
+            trainer.random = saved.state.random
+            trainer.discriminatorStepCount = saved.state.discriminatorSteps
+            trainer.lecam = saved.state.lecam
+            records = saved.state.records
+            for r in records { emit(r.jsonLine(replayed: true)) }
+            progress("resumed after epoch \(saved.state.epoch) (\(records.count) epoch lines replayed)")
+        }
+        var divergence: Divergence?
+        while records.count < config.epochs {
+            if let stop = stopAfter, records.count >= stop { return nil }
+            let epoch = records.count + 1
+            let start = DispatchTime.now()
+            let losses: EpochLosses
+            do { losses = try trainer.trainEpoch() } catch {
+                divergence = error
+                progress("epoch \(epoch): diverged (\(error))")
+                break
+            }
+            let trainSeconds = seconds(since: start)
+            let evalStart = DispatchTime.now()
+            let epochSeed = config.training.seed &* 0x9E37_79B9 &+ UInt64(epoch)
+            let lipschitz = trainer.measureLipschitz(seed: epochSeed)
+            var prd: (raw: Double, physical: Double)?
+            var evalSeconds: Double?
+            if epoch % config.evaluation.evalEvery == 0 {
+                prd = try evaluator.evaluate(trainer.generator, seed: epochSeed)
+                evalSeconds = seconds(since: evalStart)
+            }
+            let record = EpochRecord(epoch: epoch, losses: losses, prd: prd, lipschitz: lipschitz,
+                                     trainSeconds: trainSeconds, evalSeconds: evalSeconds)
+            records.append(record)
+            if let dir = checkpointDirectory {
+                let state = CheckpointState(config: config, epoch: epoch, discriminatorSteps: trainer.discriminatorStepCount,
+                                            random: trainer.random, lecam: trainer.lecam, statistics: data.statistics,
+                                            records: records)
+                try Checkpoint.write(state, generator: trainer.generator.store.stateBytes(),
+                                     discriminator: trainer.discriminator.store.stateBytes(), to: dir)
+            }
+            emit(record.jsonLine(replayed: false))
+            progress(String(format: "epoch %d/%d  D %.4f  G %.4f  reg %.4f  RAW %@  Phys %@  L %.3g  emp %.3g  Π|k| %.3g  (%.1f s + %.1f s)",
+                            epoch, config.epochs, losses.discriminator, losses.generator, losses.regularization,
+                            prd.map { String(format: "%.3f", $0.raw) } ?? "–", prd.map { String(format: "%.3f", $0.physical) } ?? "–",
+                            lipschitz.bound, lipschitz.empirical, lipschitz.kProduct, trainSeconds, evalSeconds ?? 0))
+        }
+        let outcome = Self.outcome(config: config, records: records, divergence: divergence)
+        emit(outcome.jsonLine)
+        return outcome
+    }
+
+    /// The end line's figures from the epochs that ran (SPEC §7).
+    public static func outcome(config: TrialConfig, records: [EpochRecord], divergence: Divergence?) -> TrialOutcome {
+        let n = config.qualityGain.epochs
+        let series = records.map { (config.qualityGain.metric == .physPRD ? $0.physPRD : $0.rawPRD) ?? .nan }
+        let qg = QualityGain.compute(physicalPRD: series, epochs: n)
+        let reg = config.training.regularizer
+        let check = LipschitzBoundCheck.compute(bounds: records.map(\.lipschitzBound), learningRate: config.training.learningRate,
+                                                hingeMargin: reg.kind == .hinge ? reg.margin : nil, epochs: n)
+        let error: String? = divergence.map { "diverged: \($0.description)" } ?? qg.reason ?? check.reason
+        return TrialOutcome(state: divergence == nil ? .completed : .diverged, epochs: records.count,
+                            qualityGain: qg, boundCheck: check, error: error, divergedAtStep: divergence?.step)
+    }
+
+    private func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}

@@ -1,0 +1,29 @@
+import Tensor
+
+/// One worker's scratch for a convolution lowered chunk by chunk (see `Conv2d`): the column
+/// matrix of one chunk (patch × S·P), its GEMM output (out × S·P), and private ∂L/∂W (out ×
+/// patch) and ∂L/∂b (out) partial sums, reduced after all workers finish.
+final class ConvWorkspace {
+    let columns: TensorStorage, outputMatrix: TensorStorage
+    let weightGradient: TensorStorage, biasGradient: TensorStorage
+
+    init(patch: Int, outChannels: Int, chunkColumns: Int) {
+        columns = TensorStorage(capacity: patch * chunkColumns)
+        outputMatrix = TensorStorage(capacity: outChannels * chunkColumns)
+        weightGradient = TensorStorage(capacity: outChannels * patch)
+        biasGradient = TensorStorage(capacity: outChannels)
+    }
+
+    func zeroGradients() {
+        weightGradient.data.update(repeating: 0, count: weightGradient.capacity)
+        biasGradient.data.update(repeating: 0, count: biasGradient.capacity)
+    }
+}
+
+/// Samples per chunk for a layer with `pixels` output pixels per sample: enough that the GEMM's
+/// column count S·P reaches `targetColumns` (tiny GEMMs are dominated by call and packing
+/// costs) while the chunk's column matrix stays cache-sized (the whole-batch lowering streams
+/// hundreds of MB per pass at small's G.c2).
+func samplesPerChunk(pixels: Int, batch: Int, targetColumns: Int) -> Int {
+    max(1, min(batch, targetColumns / max(pixels, 1)))
+}

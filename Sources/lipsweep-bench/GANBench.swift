@@ -1,0 +1,97 @@
+import Calo
+import Foundation
+import GAN
+import Tensor
+
+/// The GAN trainer's throughput (issue 5), under the protocol of torch_twin.py: synthetic
+/// data (X ~ U(0,1) images, c ~ N(0,1), asymmetries ~ N(0,1)), 5,120 training events, the
+/// preset's batch, hinge loss, d_steps 3, regularizer hinge m = 8, α = 1, lr 1e-4; a warm-up
+/// epoch on 4 batches, then one timed epoch. Samples/s = (N div B)·B / seconds.
+/// Then the time of one evaluation (preset test events, clusters, prd_runs) and the peak RSS
+/// of real workers (`lipsweep train`, tiny and small, 1 epoch) read from /proc/PID/status (VmHWM).
+func runGANBench() {
+    runGANTrainingBench()
+    runGANEvaluationBench()
+}
+
+/// Training samples/s of `tiny` and `small` at 1 and 2 threads (`lipsweep-bench gan-train`).
+func runGANTrainingBench() {
+    print("== gan trainer (twin protocol: N = 5120, d_steps 3, hinge m=8 α=1) ==")
+    func synthetic(_ n: Int, seed: UInt64) -> TrainingSet {
+        var rng = SeededRandom(seed: seed)
+        return TrainingSet(images: (0..<(n * 900)).map { _ in Float(rng.uniform()) },
+                           conditions: (0..<(n * 5)).map { _ in Float(rng.normal()) },
+                           asymmetries: (0..<(n * 2)).map { _ in Float(rng.normal()) })
+    }
+    let n = 5120
+    let data = synthetic(n, seed: 1)
+    for preset in [Preset.tiny, .small] {
+        let batch = PresetDefaults(preset).batch
+        let options = TrainingOptions(batch: batch, loss: .hinge, discriminatorSteps: 3, learningRate: 1e-4,
+                                      regularizer: Regularizer(kind: .hinge, alpha: 1, margin: 8), seed: 1)
+        for threads in [1, 2] {
+            BLAS.threads = threads
+            let warm = GANTrainer(model: ModelConfig(preset: preset), options: options, data: synthetic(4 * batch, seed: 2))
+            _ = try? warm.trainEpoch()
+            let trainer = GANTrainer(model: ModelConfig(preset: preset), options: options, data: data)
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
+            _ = try? trainer.trainEpoch()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let cpu = processCPUSeconds() - cpuStart
+            let samples = Double(n / batch * batch)
+            // CPU time / threads: a figure less disturbed by other processes on a shared machine.
+            print(pad("train \(preset.rawValue), \(threads) thread\(threads > 1 ? "s" : "")", 34)
+                  + String(format: "%8.2f s/epoch  %8.0f samples/s  (%.0f samples per CPU-second/thread)",
+                           seconds, samples / seconds, samples / (cpu / Double(threads))))
+        }
+    }
+    BLAS.threads = 1
+}
+
+/// Time of one evaluation and the peak RSS of a real worker.
+func runGANEvaluationBench() {
+    for preset in [Preset.tiny, .small] {
+        let p = PresetDefaults(preset)
+        let events = ShowerSimulator.simulate(count: p.trainEvents + p.testEvents, seed: 1)
+        let trial = TrialData.make(train: events.slice(0..<p.trainEvents),
+                                   test: events.slice(p.trainEvents..<(p.trainEvents + p.testEvents)), zOffset: 7)
+        var rng = SeededRandom(seed: 1)
+        let g = Generator(config: ModelConfig(preset: preset), maxBatch: p.batch, rng: &rng)
+        guard let evaluator = try? Evaluator(test: trial.test, statistics: trial.statistics, clusters: p.clusters,
+                                             runs: p.prdRuns, zOffset: 7, threshold: 0.01) else { continue }
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try? evaluator.evaluate(g, seed: 1)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        print(pad("evaluation \(preset.rawValue) (\(p.testEvents) events, k=\(p.clusters), runs \(p.prdRuns))", 34)
+              + String(format: "%8.2f s (1 thread)", seconds))
+    }
+    // Peak memory of a real worker process.
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lipsweep")
+    for preset in ["tiny", "small"] {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["train", "--preset", preset, "--epochs", "1", "--threads", "1"]
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { print("peak RSS: \(binary.path) not found (build the lipsweep product)"); return }
+        // VmHWM of the child itself (getrusage's children figure would count the pages of
+        // this process the child shared between fork and exec).
+        var peakKB = 0
+        while p.isRunning {
+            if let status = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let kb = Int(line.split(separator: " ").dropFirst().first ?? "") {
+                peakKB = max(peakKB, kb)
+            }
+            usleep(20_000)
+        }
+        print(pad("worker peak RSS (\(preset), 1 epoch + eval)", 34) + String(format: "%8.0f MB", Double(peakKB) / 1024))
+    }
+}
+
+/// User + system CPU time of this process (all threads).
+private func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}

@@ -1,0 +1,38 @@
+import Foundation
+import GAN
+
+/// Small trial configs for the training tests (release mode): tiny preset, few events, cheap PRD.
+enum TrialFixtures {
+    static func config(regularizer: RegularizerKind = .sn, train: Int = 256, test: Int = 200, epochs: Int = 6,
+                       lr: Double = 1e-3, seed: UInt64 = 1) -> TrialConfig {
+        var c = TrialConfig(preset: .tiny)
+        c.dataset.train = train; c.dataset.test = test
+        c.epochs = epochs
+        c.training.learningRate = lr
+        c.training.regularizer.kind = regularizer
+        c.training.seed = seed
+        c.evaluation.clusters = 10; c.evaluation.prdRuns = 1
+        return c
+    }
+
+    static func temporaryDirectory(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("lipsweep-gan-tests-\(getpid())-\(name)-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs a trial and returns its epoch records (decoded from the emitted lines) and outcome.
+    static func run(_ config: TrialConfig, directory: URL? = nil, resume: Bool = false,
+                    stopAfter: Int? = nil) throws -> (lines: [String], outcome: TrialOutcome?) {
+        var lines: [String] = []
+        let outcome = try TrialRunner(config: config, checkpointDirectory: directory, threads: 1)
+            .run(resume: resume, stopAfter: stopAfter, emit: { lines.append($0) })
+        return (lines, outcome)
+    }
+
+    /// The epoch lines' JSON objects.
+    static func objects(_ lines: [String]) -> [[String: Any]] {
+        lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+}
