@@ -1,17 +1,9 @@
 import Foundation
 import Testing
 
-/// The smoke sweep with the real trainer (`lipsweep train`, no LIPSWEEP_WORKER): enabled as
-/// soon as the binary has a `train` subcommand.
+/// The smoke sweep with the real trainer (`lipsweep train`, no LIPSWEEP_WORKER), end to end.
 @Suite struct RealTrainerSmokeTests {
-    /// Listed among the root's subcommands (`lipsweep train --help` alone is no evidence:
-    /// the parser answers an unknown subcommand's --help with the root help and exit 0).
-    static var hasTrainer: Bool {
-        let help = (try? Binary.run(["--help"]))?.stdout ?? ""
-        return help.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("train ") }
-    }
-
-    @Test(.enabled(if: hasTrainer, "needs the trainer: `lipsweep train` (issue 5)"))
+    @Test
     func smokeSweepEndToEnd() throws {
         let dir = Repo.scratch("real")
         let results = dir.appendingPathComponent("results")
