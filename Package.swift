@@ -32,14 +32,16 @@ let package = Package(
         // k-means, PRD curves and AUC, RAW/Physical PRD, quality gain.
         .target(name: "Metrics", dependencies: ["Tensor", "Calo"]),
         // The embedded GAN trainer: presets, losses, Lipschitz regularizers, evaluation, checkpoints.
-        .target(name: "GAN", dependencies: ["Tensor", "NN", "Calo", "Metrics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "GAN", dependencies: ["Tensor", "NN", "Calo", "Metrics", "JSONText", .product(name: "Yams", package: "Yams")]),
         // The sweep orchestrator: YAML specs, trial store (SQLite), scheduler of worker
         // processes, query/export/report. Never imports the trainer (worker protocol only).
         .target(name: "Sweep", dependencies: [
-            "Tensor", "Metrics",
+            "Tensor", "Metrics", "JSONText",
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Hand-written JSON text (exact numbers, escapes), shared by both sides of the worker protocol.
+        .target(name: "JSONText"),
         // Thin command-line interface: parses options and calls the libraries.
         .executableTarget(name: "lipsweep", dependencies: [
             "Tensor", "NN", "Calo", "Metrics", "Sweep", "GAN",

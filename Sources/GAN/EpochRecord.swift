@@ -1,3 +1,4 @@
+import JSONText
 import Foundation
 
 /// One epoch's line of the worker protocol (docs/worker-protocol.md), kept in the checkpoint
@@ -50,26 +51,9 @@ public struct EpochRecord: Codable, Sendable, Equatable {
 /// Hand-written JSON for the protocol lines: fixed key order, shortest round-trip numbers,
 /// non-finite numbers as null.
 enum JSONNumber {
-    static func format(_ x: Double?) -> String {
-        guard let x, x.isFinite else { return "null" }
-        return "\(x)"
-    }
+    static func format(_ x: Double?) -> String { JSONText.number(x) }
     static func object(_ fields: [(String, String)]) -> String {
         "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
-    static func string(_ s: String?) -> String {
-        guard let s else { return "null" }
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ s: String?) -> String { JSONText.string(s) }
 }

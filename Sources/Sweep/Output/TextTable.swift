@@ -1,3 +1,4 @@
+import JSONText
 import Foundation
 
 /// Rows of cells rendered as an aligned text table, CSV (RFC 4180 quoting) or JSON (an
@@ -58,26 +59,12 @@ public struct TextTable: Sendable {
     /// digits, and an export must give back the stored numbers exactly (Swift's description
     /// of a Double is the shortest string that round-trips).
     func json() -> String {
-        func quoted(_ s: String) -> String {
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
-        }
+        func quoted(_ s: String) -> String { JSONText.string(s) }
         func value(_ cell: Cell) -> String {
             switch cell {
             case let .text(s): return quoted(s)
             case let .int(i): return String(i)
-            case let .number(x): return x.isFinite ? "\(x)" : "null"
+            case let .number(x): return JSONText.number(x)
             case .null: return "null"
             }
         }
