@@ -2,7 +2,8 @@ import Foundation
 import NN
 import Tensor
 
-/// A non-finite loss or weight (SPEC §5): the trial ends as `diverged`.
+/// A non-finite loss or weight (SPEC §5), or a loss beyond `divergenceThreshold`: the trial
+/// ends as `diverged`.
 public struct Divergence: Error, CustomStringConvertible, Equatable {
     /// D steps since the start of training (1-based) at which it was detected.
     public var step: Int
@@ -151,9 +152,7 @@ public final class GANTrainer {
         regLoss += term.value
         for (i, slice) in d.scaleSlices.enumerated() { d.store.gradient(slice).pointee += Float(term.gradient[i]) }
         discriminatorStepCount += 1
-        guard loss.isFinite && regLoss.isFinite else {
-            throw Divergence(step: discriminatorStepCount, what: "non-finite discriminator loss (\(loss + regLoss))")
-        }
+        try checkLoss(loss + regLoss, of: "discriminator")
         adamD.step(d.store)
         guard allFinite(d.store) else {
             throw Divergence(step: discriminatorStepCount, what: "non-finite discriminator weight")
@@ -176,15 +175,24 @@ public final class GANTrainer {
         dScore.fill(0); dR.fill(0)
         let loss = options.loss.generator(fake: UnsafeBufferPointer(start: score.data, count: b),
                                           gradient: UnsafeMutableBufferPointer(start: dScore.data, count: b))
-        guard loss.isFinite else {
-            throw Divergence(step: discriminatorStepCount, what: "non-finite generator loss (\(loss))")
-        }
+        try checkLoss(loss, of: "generator")
         generator.backward(d.backward(score: dScore, regression: dR))
         adamG.step(generator.store)
         guard allFinite(generator.store) else {
             throw Divergence(step: discriminatorStepCount, what: "non-finite generator weight")
         }
         return loss
+    }
+
+    /// SPEC §5's divergence rule on one step's loss, plus the magnitude threshold.
+    private func checkLoss(_ loss: Double, of network: String) throws(Divergence) {
+        guard loss.isFinite else {
+            throw Divergence(step: discriminatorStepCount, what: "non-finite \(network) loss (\(loss))")
+        }
+        guard abs(loss) <= options.divergenceThreshold else {
+            throw Divergence(step: discriminatorStepCount, what: String(
+                format: "%@ loss %.3g beyond divergence_threshold %.3g", network, loss, options.divergenceThreshold))
+        }
     }
 
     private func mean(_ x: UnsafeBufferPointer<Float>) -> Double {

@@ -30,12 +30,24 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var regularizer: Regularizer
     /// The trial seed: weights, noise, batch order, k-means.
     public var seed: UInt64
+    /// A step whose D or G loss exceeds this in magnitude ends the trial as diverged, as a
+    /// non-finite one does (SPEC §5). Why a threshold: in float32 a run that has blown up
+    /// (γ = 10: losses 1e10–1e34, G's output 1e12) often stays finite — D's hinge saturates,
+    /// its gradients vanish and nothing overflows — yet it never recovers and its PRD is 0.
+    /// Healthy hinge/BCE/LS losses are O(1–100), Wasserstein ones at most ~L·‖x‖ ≈ 1e5 even
+    /// without SN, so 1e8 flags only runs that have lost all scale. 3e38 keeps only the
+    /// non-finite rule.
+    public var divergenceThreshold: Double
+
+    public static let defaultDivergenceThreshold = 1e8
 
     public init(batch: Int = 64, loss: AdversarialLoss = .hinge, discriminatorSteps: Int = 3,
                 regressionWeight: Double = 1, learningRate: Double = 1e-3, generatorLearningRate: Double? = nil,
-                regularizer: Regularizer = Regularizer(kind: .hinge), seed: UInt64 = 1) {
+                regularizer: Regularizer = Regularizer(kind: .hinge), seed: UInt64 = 1,
+                divergenceThreshold: Double = Self.defaultDivergenceThreshold) {
         self.batch = batch; self.loss = loss; self.discriminatorSteps = discriminatorSteps
         self.regressionWeight = regressionWeight; self.learningRate = learningRate
         self.generatorLearningRate = generatorLearningRate; self.regularizer = regularizer; self.seed = seed
+        self.divergenceThreshold = divergenceThreshold
     }
 }

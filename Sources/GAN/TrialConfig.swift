@@ -78,6 +78,9 @@ public struct TrialConfig: Codable, Sendable, Equatable {
         if !(training.regressionWeight >= 0 && training.regressionWeight.isFinite) { return ("training.alpha_reg", "must be ≥ 0") }
         if !(training.learningRate > 0 && training.learningRate.isFinite) { return ("training.lr", "must be > 0 (got \(training.learningRate))") }
         if let g = training.generatorLearningRate, !(g > 0 && g.isFinite) { return ("training.lr_g", "must be > 0 (got \(g))") }
+        if !(training.divergenceThreshold > 0) {
+            return ("training.divergence_threshold", "must be > 0 (got \(training.divergenceThreshold))")
+        }
         let r = training.regularizer
         if !(r.margin > 0 && r.margin.isFinite) { return ("training.margin", "must be > 0 (got \(r.margin))") }
         if !(r.alpha >= 0 && r.alpha.isFinite) { return ("training.alpha", "must be ≥ 0 (got \(r.alpha))") }

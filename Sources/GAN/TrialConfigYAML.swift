@@ -90,6 +90,7 @@ public enum TrialConfigYAML {
         "training.alpha": { c, v throws(TrialConfigError) in c.training.regularizer.alpha = try v.number() },
         "training.lambda": { c, v throws(TrialConfigError) in c.training.regularizer.lambda = try v.number() },
         "training.seed": { c, v throws(TrialConfigError) in c.training.seed = UInt64(try v.integer(min: 0)) },
+        "training.divergence_threshold": { c, v throws(TrialConfigError) in c.training.divergenceThreshold = try v.number() },
         "evaluation.eval_every": { c, v throws(TrialConfigError) in c.evaluation.evalEvery = try v.integer(min: 1) },
         "evaluation.clusters": { c, v throws(TrialConfigError) in c.evaluation.clusters = try v.integer(min: 1) },
         "evaluation.prd_runs": { c, v throws(TrialConfigError) in c.evaluation.prdRuns = try v.integer(min: 1) },

@@ -41,6 +41,9 @@ struct TrainCommand: ParsableCommand {
     var dSteps: Int?
     @Option(name: .customLong("alpha-reg"), help: "Weight α_reg of the regression loss.")
     var alphaReg: Double?
+    @Option(name: .customLong("divergence-threshold"),
+            help: "A step loss beyond this magnitude ends the trial as diverged (default 1e8; non-finite always does).")
+    var divergenceThreshold: Double?
     @Option(help: "Trial seed (weights, noise, batch order, k-means).")
     var seed: UInt64?
     @Option(help: "OpenBLAS threads (1 gives bit-reproducible numbers).")
@@ -102,6 +105,7 @@ struct TrainCommand: ParsableCommand {
         if let v = dSteps { c.training.discriminatorSteps = v }
         if let v = alphaReg { c.training.regressionWeight = v }
         if let v = seed { c.training.seed = v }
+        if let v = divergenceThreshold { c.training.divergenceThreshold = v }
         if let v = trainEvents { c.dataset.train = v }
         if let v = testEvents { c.dataset.test = v }
         if let v = data { c.dataset.source = .npz; c.dataset.path = v }

@@ -67,11 +67,13 @@ enum Sweeps {
 
     /// Every stored epoch with its trial's config hash, in a fixed order: what two runs of the
     /// same spec must agree on.
-    static func epochRows(_ results: URL) throws -> [String] {
+    /// `timings: false` leaves out train_seconds and eval_seconds, which a real trainer
+    /// measures and which therefore differ between two runs of the same spec.
+    static func epochRows(_ results: URL, timings: Bool = true) throws -> [String] {
         try database(results).read { db in
             try Row.fetchAll(db, sql: """
                 SELECT t.config_hash, e.epoch, e.d_loss, e.g_loss, e.reg_loss, e.raw_prd, e.phys_prd, e.lipschitz_bound,
-                       e.lipschitz_empirical, e.k_product, e.k_json, e.train_seconds, e.eval_seconds
+                       e.lipschitz_empirical, e.k_product, e.k_json\(timings ? ", e.train_seconds, e.eval_seconds" : "")
                 FROM epochs e JOIN trials t ON t.id = e.trial_id ORDER BY t.config_hash, e.epoch
                 """).map { $0.description }
         }

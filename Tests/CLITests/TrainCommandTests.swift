@@ -84,6 +84,7 @@ import Testing
         ("training:\n  regularizer: sn\n  batch: 0\n", "trial.yaml:3", "`training.batch`"),
         ("dataset:\n  source: npz\n", "trial.yaml", "needs a path"),
         ("data:\n  train: 3\n", "trial.yaml:1", "unknown section `data`"),
+        ("training:\n  divergence_threshold: 0\n", "trial.yaml", "`training.divergence_threshold` must be > 0"),
     ])
     func badConfigExits2(_ yaml: String, _ place: String, _ message: String) throws {
         let dir = Self.temporaryDirectory()

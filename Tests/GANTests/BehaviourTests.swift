@@ -39,6 +39,37 @@ import Testing
         #expect(low.kProduct > 1.1, "the k grow up to the margin: \(what)")
     }
 
+    /// γ = 10 ends as `diverged`, cleanly: within the first epoch, naming the step and the
+    /// loss, with a well-formed end line and no QG. For `sn` the run stays finite in float32
+    /// (D's hinge saturates while G's output grows to ~1e12), so what ends it is the
+    /// divergence threshold; for `none` the losses reach ~1e34.
+    @Test(arguments: [RegularizerKind.sn, .hinge, .none])
+    func hugeLearningRateDiverges(_ kind: RegularizerKind) throws {
+        let config = TrialFixtures.config(regularizer: kind, train: 512, test: 128, epochs: 3, lr: 10)
+        let (lines, outcome) = try TrialFixtures.run(config)
+        let end = try #require(outcome)
+        #expect(end.state == .diverged)
+        #expect(end.epochs <= 1, "diverged only after \(end.epochs) epochs")
+        let step = try #require(end.divergedAtStep)
+        #expect(step >= 1 && step <= 8, "step \(step)")
+        #expect(end.error?.contains("beyond divergence_threshold 1e+08") == true || end.error?.contains("non-finite") == true,
+                "\(end.error ?? "")")
+        let last = try #require(TrialFixtures.objects(lines).last)
+        #expect(last["type"] as? String == "end" && last["state"] as? String == "diverged")
+        #expect(last["qg"] is NSNull && last["diverged_at_step"] as? Int == step)
+    }
+
+    /// With the threshold out of the way only the non-finite rule is left, and the same `sn`
+    /// run at γ = 10 "completes" with absurd losses: the reason the threshold exists.
+    @Test func withoutTheThresholdAnSNRunAtHugeLearningRateStaysFinite() throws {
+        var config = TrialFixtures.config(regularizer: .sn, train: 512, test: 128, epochs: 2, lr: 10)
+        config.training.divergenceThreshold = 3e38
+        let (lines, outcome) = try TrialFixtures.run(config)
+        #expect(outcome?.state == .completed)
+        let losses = TrialFixtures.objects(lines).compactMap { $0["g_loss"] as? Double }
+        #expect(losses.count == 2 && losses.allSatisfy { abs($0) > 1e8 }, "g_loss \(losses)")
+    }
+
     /// Without SN the Lipschitz bound grows far beyond SN's ≈ 1.
     @Test func noneReachesAMuchLargerBoundThanSN() throws {
         let sn = try Self.train(.sn, lr: 1e-3, epochs: 8)

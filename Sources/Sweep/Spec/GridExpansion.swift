@@ -64,7 +64,8 @@ extension SpecReader {
                                            test: test ?? preset.test, seed: dataSeed, zOff: zOff, threshold: threshold),
                             model: model,
                             training: .init(epochs: totalEpochs, batch: b, loss: lossName, dSteps: ds, alphaReg: ar,
-                                            lr: rate, lrG: rateG, regularizer: reg, margin: m, alpha: a, lambda: l, seed: s),
+                                            lr: rate, lrG: rateG, regularizer: reg, margin: m, alpha: a, lambda: l, seed: s,
+                                            divergenceThreshold: divergenceThreshold),
                             evaluation: .init(evalEvery: evalEvery, clusters: clusters ?? preset.clusters,
                                               prdRuns: prdRuns ?? preset.prdRuns),
                             qg: .init(epochs: windowEpochs, metric: qgMetric))

@@ -10,7 +10,7 @@ struct SpecReader {
     var zOff = 7.0, threshold = 0.01
     var model = TrialConfig.Model(preset: "tiny")
     var epochs: Located?, batch: Int?, loss = "hinge", dSteps = 3, alphaReg = 1.0, lr = 1e-3, lrG: Double?
-    var regularizer = "sn", seed = 1
+    var regularizer = "sn", seed = 1, divergenceThreshold: Double?
     var margin: (Double, Located)?, alpha: (Double, Located)?, lambda: (Double, Located)?
     var evalEvery = 1, clusters: Int?, prdRuns: Int?
     var qgEpochs: Located?, qgMetric = "phys_prd"
@@ -98,7 +98,8 @@ struct SpecReader {
     }
 
     mutating func readTraining(_ at: Located) throws {
-        let keys = ["epochs", "batch", "loss", "d_steps", "alpha_reg", "lr", "lr_g", "regularizer", "margin", "alpha", "lambda", "seed"]
+        let keys = ["epochs", "batch", "loss", "d_steps", "alpha_reg", "lr", "lr_g", "regularizer", "margin", "alpha", "lambda", "seed",
+                    "divergence_threshold"]
         for (key, v) in try at.mapping(allowed: keys) {
             switch key {
             case "epochs": _ = try v.positiveInt(); epochs = v
@@ -113,6 +114,7 @@ struct SpecReader {
             case "alpha": alpha = (try checked("alpha", try v.double(), v), v)
             case "lambda": lambda = (try checked("lambda", try v.double(), v), v)
             case "seed": seed = try v.int()
+            case "divergence_threshold": divergenceThreshold = try checked("divergence_threshold", try v.double(), v)
             default: break
             }
         }
@@ -212,6 +214,8 @@ struct SpecReader {
             if value <= 0 { throw at.error("the learning rate must be positive, found \(value)", fix: "give a value such as 1e-3") }
         case "margin":
             if value <= 0 { throw at.error("the margin must be positive, found \(value)", fix: "give m > 0, e.g. 2") }
+        case "divergence_threshold":
+            if value <= 0 { throw at.error("divergence_threshold must be positive, found \(value)", fix: "give a loss magnitude such as 1e8") }
         case "alpha", "lambda", "alpha_reg":
             if value < 0 { throw at.error("\(key) cannot be negative, found \(value)", fix: "give a value ≥ 0") }
         case "batch", "d_steps":

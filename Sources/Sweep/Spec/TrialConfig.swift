@@ -35,9 +35,12 @@ public struct TrialConfig: Codable, Equatable, Hashable, Sendable {
         public var alpha: Double?            // alpha-k, l2, linf, hinge
         public var lambda: Double?           // lecam only
         public var seed: Int
+        /// nil: the trainer's default (1e8). Omitted from the canonical JSON when nil, so
+        /// sweeps made before the option existed keep their config hashes.
+        public var divergenceThreshold: Double?
         enum CodingKeys: String, CodingKey {
             case epochs, batch, loss, dSteps = "d_steps", alphaReg = "alpha_reg", lr, lrG = "lr_g"
-            case regularizer, margin, alpha, lambda, seed
+            case regularizer, margin, alpha, lambda, seed, divergenceThreshold = "divergence_threshold"
         }
     }
     public struct Evaluation: Codable, Equatable, Hashable, Sendable {
