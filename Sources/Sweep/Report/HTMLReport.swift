@@ -24,7 +24,7 @@ public enum HTMLReport {
         body += "<h2>Best PRD against Lipschitz bound</h2>\n<p>Each trial's best min(RAW, Physical) PRD and the Lipschitz bound at that epoch.</p>\n"
         body += "<div class=\"plots\">\n" + prdVsLPlot(prdVsL) + "</div>\n"
 
-        let chosen = try chosenTrials ?? bestTrialPerRegularizer(prdVsL)
+        let chosen = chosenTrials ?? bestTrialPerRegularizer(prdVsL)
         body += "<h2>PRD per epoch</h2>\n<p>Physical PRD (solid) and RAW PRD (dashed) of trials \(chosen.map { "#\($0)" }.joined(separator: ", ")).</p>\n"
         body += "<div class=\"plots\">\n" + (try epochPlot(store: store, trials: trials, numbers: chosen)) + "</div>\n"
 
@@ -58,7 +58,8 @@ public enum HTMLReport {
         }
         var plots: [String] = []
         let regularizers = qg.rows.compactMap { if case let .text(s) = $0[col["regularizer"]!] { return s } else { return nil } }
-        for reg in regularizers.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } } {
+        let distinct = regularizers.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        for reg in distinct {
             let rows = qg.rows.filter { $0[col["regularizer"]!] == .text(reg) }
             var curves: [String: [[TextTable.Cell]]] = [:], order: [String] = []
             for row in rows {

@@ -172,7 +172,7 @@ public final class Scheduler {
     private func stopWorkers() {
         for worker in workers.values { worker.signal(SIGTERM) }
         let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline && workers.values.contains(where: { $0.process.isRunning }) { usleep(20_000) }
+        while Date() < deadline && workers.values.contains(where: { $0.isRunning }) { usleep(20_000) }
         for worker in workers.values { worker.signal(SIGKILL) }
     }
 

@@ -40,7 +40,7 @@ public struct SweepRunner {
             display.log("continuing sweep \"\(spec.name)\": \(finished) finished trial(s) kept, \(added) new trial(s) added")
         } else {
             sweep = try store.createSweep(name: spec.name, specText: spec.text, specHash: spec.specHash, codeVersion: codeVersion)
-            try store.addTrials(sweepID: sweep.id, spec.trials)
+            _ = try store.addTrials(sweepID: sweep.id, spec.trials)
             display.log("sweep \"\(spec.name)\": \(spec.trials.count) trial(s), \(spec.executor.workers) worker(s) × \(spec.executor.threads) thread(s)")
         }
         let scheduler = Scheduler(store: store, sweep: sweep, executor: spec.executor, checkpoints: results.checkpoints(sweep: spec.name),

@@ -1,4 +1,10 @@
 import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
 /// Everything the scheduler's single loop reacts to, in the order it happened per worker.
 enum WorkerEvent {
@@ -26,63 +32,111 @@ final class EventQueue: @unchecked Sendable {   // guarded by `condition`
     }
 }
 
-/// One running worker child process. Foundation.Process rather than swift-subprocess: the
-/// scheduler needs the pid (stored, signalled on stop, killed when stale), a blocking line
-/// reader on its own thread, and stderr appended straight to a log file — all plain with
-/// Process and a Pipe, with no async machinery between the child and the single-threaded
-/// loop that owns the database.
-final class WorkerProcess: @unchecked Sendable {   // `process` is only read after start
+/// One running worker child process, launched and read with swift-subprocess.
+///
+/// The scheduler's loop is synchronous and owns the database; each worker is a detached task
+/// that runs `Subprocess.run`, splits the child's stdout into whole lines and pushes them,
+/// then its exit, into the `EventQueue` the loop drains. stderr goes straight to the trial's
+/// log file (opened for appending, handed to the child, closed after the spawn).
+final class WorkerProcess: Sendable {
     let trialID: Int64
-    let process = Process()
     let logPath: String
-    private let reader: Thread
+    /// The child's pid, known once `init` returns (it waits for the spawn).
+    let pid: Int32
+    private let reaped = ReapedFlag()
 
-    var pid: Int32 { process.processIdentifier }
+    /// Whether the child has not yet been reaped.
+    var isRunning: Bool { !reaped.isSet }
 
     init(trialID: Int64, command: WorkerCommand, arguments: [String], threads: Int, logPath: String, queue: EventQueue) throws {
         self.trialID = trialID
         self.logPath = logPath
-        process.executableURL = URL(fileURLWithPath: command.executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = String(threads)
-        process.environment = environment
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        let process = self.process
-        reader = Thread {
-            // Whole lines only: a line cut by the worker's death is the lost epoch.
-            var buffer = Data()
-            let handle = stdout.fileHandleForReading
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    let text = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                    buffer.removeSubrange(buffer.startIndex...newline)
-                    if !text.trimmingCharacters(in: .whitespaces).isEmpty { queue.push(.line(trialID: trialID, WorkerLine.parse(text))) }
+        let log = try FileDescriptor.open(FilePath(logPath), .writeOnly,
+                                          options: [.append, .create], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        let launch = LaunchHandshake()
+        let executable = Executable.path(FilePath(command.executable))
+        let environment = Environment.inherit.updating(["OPENBLAS_NUM_THREADS": String(threads)])
+        let reaped = self.reaped
+        Task.detached {
+            do {
+                let result = try await Subprocess.run(
+                    executable, arguments: Arguments(arguments), environment: environment,
+                    input: .none, output: .sequence, error: .fileDescriptor(log, closeAfterSpawningProcess: true)
+                ) { execution in
+                    launch.succeed(pid: execution.processIdentifier.value)
+                    // Whole lines only: a line cut off by the worker's death is the lost epoch.
+                    var buffer: [UInt8] = []
+                    for try await chunk in execution.standardOutput {
+                        chunk.withUnsafeBytes { buffer.append(contentsOf: $0) }
+                        var lineStart = 0
+                        while let newline = buffer[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                            let text = String(decoding: buffer[lineStart..<newline], as: UTF8.self)
+                            lineStart = newline + 1
+                            if !text.trimmingCharacters(in: .whitespaces).isEmpty {
+                                queue.push(.line(trialID: trialID, WorkerLine.parse(text)))
+                            }
+                        }
+                        buffer.removeFirst(lineStart)
+                    }
+                }
+                reaped.set()
+                switch result.terminationStatus {
+                case let .exited(code): queue.push(.exited(trialID: trialID, status: code, signal: false))
+                case let .signaled(sig): queue.push(.exited(trialID: trialID, status: sig, signal: true))
+                }
+            } catch {
+                // Launch failed (e.g. the executable is missing): init reports it. A failure
+                // after the launch (reading stdout) is an exit without an end line: retried.
+                if !launch.fail(error) {
+                    reaped.set()
+                    queue.push(.exited(trialID: trialID, status: 1, signal: false))
                 }
             }
-            while process.isRunning { usleep(2_000) }
-            queue.push(.exited(trialID: trialID, status: process.terminationStatus,
-                               signal: process.terminationReason == .uncaughtSignal))
         }
-        try process.run()
-        try? log.close()
-        reader.start()
+        pid = try launch.wait()
     }
 
-    func signal(_ sig: Int32) { if process.isRunning { kill(process.processIdentifier, sig) } }
+    /// Only while the child is unreaped, so a reused pid is never signalled.
+    func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
 
     /// The last lines the worker wrote on stderr, for the trial's error column.
     func stderrTail(lines: Int = 3) -> String {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(lines).joined(separator: " | ")
+    }
+}
+
+/// Set once, when the worker's child has been reaped.
+private final class ReapedFlag: @unchecked Sendable {   // guarded by `lock`
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
+/// The spawn's outcome, handed from the worker's task to the thread waiting in `init`.
+private final class LaunchHandshake: @unchecked Sendable {   // guarded by `condition`
+    private let condition = NSCondition()
+    private var outcome: Result<Int32, any Error>?
+
+    func succeed(pid: Int32) { settle(.success(pid)) }
+
+    /// Reports a launch failure; false when the launch had already succeeded (the error
+    /// came later and is the caller's to handle).
+    func fail(_ error: any Error) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        if outcome != nil { return false }
+        outcome = .failure(error); condition.signal()
+        return true
+    }
+
+    private func settle(_ value: Result<Int32, any Error>) {
+        condition.lock(); if outcome == nil { outcome = value }; condition.signal(); condition.unlock()
+    }
+
+    func wait() throws -> Int32 {
+        condition.lock(); defer { condition.unlock() }
+        while outcome == nil { condition.wait() }
+        return try outcome!.get()
     }
 }
