@@ -81,8 +81,5 @@ final class WorkerProcess: @unchecked Sendable {   // `process` is only read aft
     func signal(_ sig: Int32) { if process.isRunning { kill(process.processIdentifier, sig) } }
 
     /// The last lines the worker wrote on stderr, for the trial's error column.
-    func stderrTail(lines: Int = 3) -> String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(lines).joined(separator: " | ")
-    }
+    func stderrTail() -> String { logTail(logPath) }
 }
