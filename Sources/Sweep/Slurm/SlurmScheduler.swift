@@ -44,7 +44,8 @@ public final class SlurmScheduler {
     func run(mode: Mode) throws -> Scheduler.Summary {
         var stopped = false
         while true {
-            try step(submit: true)
+            // A one-shot step does not wait out a retry's backoff: nothing would come back for it.
+            try step(honourBackoff: mode == .untilDone)
             display.update(snapshot())
             let open = trials.values.contains { $0.state == .pending || $0.state == .running }
             if mode == .once || !open { break }
@@ -71,7 +72,7 @@ public final class SlurmScheduler {
 
     // MARK: one step
 
-    func step(submit: Bool) throws {
+    func step(honourBackoff: Bool) throws {
         let unfinished = try ingestRunning()
         if !unfinished.isEmpty, let queue = try listQueue() {
             for trial in unfinished {
@@ -81,7 +82,7 @@ public final class SlurmScheduler {
             }
         }
         try reload()
-        if submit { try submitReady() }
+        try submitReady(honourBackoff: honourBackoff)
     }
 
     /// Ingests every running trial's spool lines (finishing those with an end line); returns
@@ -168,8 +169,8 @@ public final class SlurmScheduler {
     /// The pending trials whose backoff has passed, as one job array. The trials are claimed
     /// (running, attempt counted) before sbatch and given back if it fails, so a refused
     /// submission leaves them pending and a client that dies mid-way never submits a trial twice.
-    private func submitReady() throws {
-        let now = Date()
+    private func submitReady(honourBackoff: Bool) throws {
+        let now = honourBackoff ? Date() : .distantFuture
         let ready = trials.values.filter { $0.state == .pending && (notBefore[$0.id] ?? .distantPast) <= now }
             .sorted { $0.number < $1.number }
         guard !ready.isEmpty else { return }
