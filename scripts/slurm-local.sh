@@ -12,7 +12,8 @@
 # cluster through SLURM_CONF=STATE_DIR/slurm.conf; `start` and `env` print that line.
 #
 # Configuration, and why:
-# - one node (this host: its real CPUs and memory from `slurmd -C`), one partition `debug`;
+# - one node (this host: its real CPUs and memory from `slurmd -C`), one partition `debug`,
+#   addressed as 127.0.0.1 so that no name resolution is needed;
 # - ProctrackType=proctrack/linuxproc, TaskPlugin=task/none: no cgroups needed (containers);
 # - SelectType=select/cons_tres with CR_Core: a task gets --cpus-per-task cores, so the node
 #   runs as many array tasks at once as it has cores;
@@ -47,7 +48,7 @@ write_conf() {
   cat >"$conf" <<EOF
 # Written by lipsweep scripts/slurm-local.sh: a single-node test cluster.
 ClusterName=lipsweep-local
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=6817
 SlurmdPort=6818
 AuthType=auth/munge
@@ -73,7 +74,7 @@ MinJobAge=300
 MaxArraySize=100000
 KillWait=5
 MpiDefault=none
-$node State=UNKNOWN
+$node NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 }

@@ -45,9 +45,11 @@ struct RunCommand: ParsableCommand {
         let dir = ResultsDirectory(results.directory)
         let summary = try SweepRunner(spec: parsed, results: dir, codeVersion: Lipsweep.configuration.version).run(detach: detach)
         let onSlurm = parsed.executor.kind == "slurm"
+        let onCluster = summary.clusterJobs.count
         print("""
             sweep "\(parsed.name)": \(summary.completed) completed, \(summary.diverged) diverged, \(summary.failed) failed, \
-            \(summary.pending) pending; \(String(format: "%.1f", summary.wallSeconds)) s\
+            \(summary.pending - onCluster) pending\(onSlurm ? ", \(onCluster) on SLURM" : ""); \
+            \(String(format: "%.1f", summary.wallSeconds)) s\
             \(onSlurm ? "" : ", worker slots busy \(String(format: "%.0f", 100 * summary.slotUtilisation))%")
             results: \(dir.database.path)
             """)

@@ -95,6 +95,7 @@ import Testing
         let env = Self.env(["FAKE_EPOCH_SECONDS": "0.1"])
         let detached = try Sweeps.lipsweep(Self.slurmArgs(spec, results, ["--detach"]), env: env)
         #expect(detached.status == 0, "\(detached.stderr)")
+        #expect(detached.stdout.contains("0 failed, 0 pending, 4 on SLURM"))
         #expect(detached.stdout.contains("4 trial(s) queued or running on SLURM"))
         #expect(detached.stdout.contains("lipsweep sync --results"))
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'running' AND job_id IS NOT NULL") == 4)

@@ -109,6 +109,10 @@ public final class SlurmScheduler {
     /// Stores the trial's new spool lines; finishes it when its end line is there.
     private func ingest(_ trial: TrialRecord) throws {
         let file = Spool.linesFile(spool.trialDirectory(trial))
+        if lastEpoch[trial.id] == nil, let stored = try store.epochs(trialID: trial.id).last {
+            // Stored by an earlier client: shown, not logged or counted again when re-read.
+            lastEpoch[trial.id] = (stored.epoch, trial.config?.qg.metric == "raw_prd" ? stored.rawPRD : stored.physPRD)
+        }
         let result = try ingestor.ingest(trialID: trial.id, file: file)
         for line in result.unrecognised {
             display.log("#\(trial.number): ignored a worker line that is not the protocol: \(line.prefix(120))")
