@@ -200,3 +200,34 @@ private func append(_ text: String, to file: URL) throws {
         #expect(try migrated.trial(id: trial.id)?.jobID == "5_0")
     }
 }
+
+@Suite struct SlurmSpecTests {
+    @Test func executorSlurmReadsEveryOption() throws {
+        let spec = try SweepSpec.parse(text: """
+            grid: {regularizer: [sn], lr: [1e-3]}
+            executor:
+              kind: slurm
+              threads: 4
+              slurm: {partition: gpu, time: "2:00:00", account: calo, cpus_per_task: 8, mem: 8G, array_throttle: 20,
+                      extra_flags: ["--qos=long"], spool: /shared/spool, poll_seconds: 2.5}
+            """, file: "t.yaml", baseDirectory: URL(fileURLWithPath: "/"))
+        var expected = SlurmOptions()
+        expected.partition = "gpu"; expected.time = "2:00:00"; expected.account = "calo"; expected.cpusPerTask = 8
+        expected.mem = "8G"; expected.arrayThrottle = 20; expected.extraFlags = ["--qos=long"]; expected.spool = "/shared/spool"
+        expected.pollSeconds = 2.5
+        #expect(spec.executor.kind == "slurm" && spec.executor.threads == 4)
+        #expect(spec.executor.slurm == expected)
+        // Stored with the sweep as JSON and read back by `sync`.
+        let json = try JSONEncoder().encode(spec.executor)
+        #expect(try JSONDecoder().decode(ExecutorConfig.self, from: json) == spec.executor)
+    }
+
+    @Test func badSlurmValuesAreSpecErrors() {
+        for bad in ["slurm: {poll_seconds: 0}", "slurm: {array_throttle: 0}", "slurm: {partiton: gpu}", "kind: cloud"] {
+            #expect(throws: SpecError.self) {
+                try SweepSpec.parse(text: "grid: {regularizer: [sn], lr: [1e-3]}\nexecutor: {\(bad)}",
+                                    file: "t.yaml", baseDirectory: URL(fileURLWithPath: "/"))
+            }
+        }
+    }
+}
