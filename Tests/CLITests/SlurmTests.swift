@@ -99,6 +99,11 @@ import Testing
         #expect(detached.stdout.contains("4 trial(s) queued or running on SLURM"))
         #expect(detached.stdout.contains("lipsweep sync --results"))
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'running' AND job_id IS NOT NULL") == 4)
+        let status = try Sweeps.lipsweep(["status", "--results", results.path])
+        #expect(status.stdout.components(separatedBy: ", SLURM task ").count == 5)
+        let jobs = try Sweeps.lipsweep(["query", "--results", results.path, "--columns", "number,job_id", "--format", "csv"])
+        let jobRows = jobs.stdout.split(separator: "\n").dropFirst()
+        #expect(jobRows.count == 4 && jobRows.allSatisfy { $0.range(of: #"^([0-3]),[0-9]+_\1$"#, options: .regularExpression) != nil })
         var syncs = 0
         let done = try LocalSlurm.waitFor(90) {
             syncs += 1

@@ -25,7 +25,6 @@ public final class SlurmScheduler {
     private var notBefore: [Int64: Date] = [:]
     private var lastEpoch: [Int64: (epoch: Int, prd: Double?)] = [:]
     private var epochsThisSession = 0
-    private var submissions = 0
     private var queueWarned = false
     private let started = Date()
 
@@ -189,7 +188,6 @@ public final class SlurmScheduler {
         }
         try FileManager.default.createDirectory(at: spool.jobsDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: spool.url.appendingPathComponent("slurm"), withIntermediateDirectories: true)
-        submissions += 1
         let stamp = Int(Date().timeIntervalSince1970 * 1000)
         let submission = BatchSubmission(
             jobName: jobName, trialNumbers: ready.map(\.number), options: executor.slurm, threads: executor.threads,
