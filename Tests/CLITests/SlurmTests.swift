@@ -199,6 +199,43 @@ import Testing
         try Self.expectEveryTrialHasEpochsOneToThree(results)
     }
 
+    @Test func aTaskThatVanishedFromTheQueueIsResubmitted() throws {
+        try LocalSlurm.require()
+        let (_, results, spec) = try Sweeps.smokeSetup("slurm-vanish")
+        let env = Self.env(["FAKE_EPOCH_SECONDS": "0.3"])
+        #expect(try Sweeps.lipsweep(Self.slurmArgs(spec, results, ["--detach"]), env: env).status == 0)
+        // Trial #0's task is gone (cancelled here, then its id replaced by one the queue has
+        // never listed: what a task purged after MinJobAge looks like) and no end line came.
+        let job = try #require(try Sweeps.database(results).read { db in try String.fetchOne(db, sql: "SELECT job_id FROM trials WHERE number = 0") })
+        try LocalSlurm.client("scancel", [job])
+        #expect(try LocalSlurm.waitFor(30) {
+            !(try LocalSlurm.client("squeue", ["--noheader", "--array", "--format=%i", "--states=PENDING,RUNNING,COMPLETING"]))
+                .split(separator: "\n").contains { $0 == job }
+        })
+        try Sweeps.database(results).write { db in try db.execute(sql: "UPDATE trials SET job_id = '999999_0' WHERE number = 0") }
+        let sync = try Sweeps.lipsweep(["sync", "--results", results.path], env: env)
+        #expect(sync.stdout.contains("SLURM task 999999_0 vanished from the queue without an end line; retry 1/2"))
+        let wait = try Sweeps.lipsweep(["sync", "--results", results.path, "--wait"], env: env)
+        #expect(wait.status == 0, "\(wait.stderr)")
+        #expect(try Sweeps.count(results, "SELECT attempts FROM trials WHERE number = 0") == 2)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'completed'") == 4)
+        try Self.expectEveryTrialHasEpochsOneToThree(results)
+    }
+
+    @Test func aTrainerThatRejectsItsConfigFailsWithoutRetries() throws {
+        try LocalSlurm.require()
+        let (dir, results, spec) = try Sweeps.smokeSetup("slurm-reject")
+        let rejecting = dir.appendingPathComponent("reject.sh")
+        try "#!/bin/sh\necho 'training.lr: must be positive' >&2\nexit 2\n".write(to: rejecting, atomically: true, encoding: .utf8)
+        chmod(rejecting.path, 0o755)
+        let r = try Sweeps.lipsweep(Self.slurmArgs(spec, results), env: Self.env(["LIPSWEEP_WORKER": rejecting.path]))
+        #expect(r.status == 1)
+        #expect(try Sweeps.count(results, """
+            SELECT count(*) FROM trials WHERE state = 'failed' AND attempts = 1
+            AND error = 'worker rejected its config: training.lr: must be positive'
+            """) == 4)
+    }
+
     /// A PATH holding python3 (for the scripted worker) and no SLURM commands.
     static func pathWithoutSlurm() -> String {
         let dir = Repo.scratch("no-slurm-bin")
