@@ -11,12 +11,16 @@ BIN = .build/release/lipsweep
 
 all: build
 
-# Debian packages the build links against, and python3 for the tests' scripted worker.
-# Installed when missing and running as root; otherwise a clear message says what to install.
+# Debian packages the build links against, python3 for the tests' scripted worker, and
+# slurm-wlm + munge for the SLURM tests' single-node cluster (scripts/slurm-local.sh).
+# Installed when missing and running as root; otherwise a clear message says what to install
+# (without root the SLURM tests are skipped with that reason).
 DEB_PACKAGES = libopenblas-dev libsqlite3-dev python3
+ROOT_DEB_PACKAGES = slurm-wlm munge
 deps:
 	@missing=""; \
-	for p in $(DEB_PACKAGES); do \
+	wanted="$(DEB_PACKAGES)"; [ "$$(id -u)" = "0" ] && wanted="$$wanted $(ROOT_DEB_PACKAGES)"; \
+	for p in $$wanted; do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "CaloTests", dependencies: ["Calo", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics"]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Tensor"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Tensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -10,10 +10,10 @@ struct Lipsweep: AsyncParsableCommand {
         abstract: "Hyperparameter sweeps of Lipschitz-regularised calorimeter GANs.",
         version: "0.1.0",
         subcommands: [
-            PlanCommand.self, RunCommand.self, StatusCommand.self, QueryCommand.self,
+            PlanCommand.self, RunCommand.self, SyncCommand.self, CancelCommand.self, StatusCommand.self, QueryCommand.self,
             ExportCommand.self, ReportCommand.self,
             SimulateCommand.self, InspectCommand.self, EvaluateCommand.self,
-            TrainCommand.self, GenerateCommand.self,
+            TrainCommand.self, GenerateCommand.self, SpoolWorkerCommand.self,
         ])
 
     /// Exit codes of the house: 0 success, 2 a user mistake (bad option, value, file or

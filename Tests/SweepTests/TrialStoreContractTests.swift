@@ -100,6 +100,24 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
         #expect(try store.epochs(trialID: trials[0].id).isEmpty)
     }
 
+    @Test(arguments: Backend.allCases) func jobIDsBelongToTheCurrentAttempt(_ backend: Backend) throws {
+        let store = try backend.make()
+        let (sweep, trials) = try seeded(store)
+        let id = trials[0].id
+        #expect(throws: StoreError.invalidTransition(trial: id, from: "pending", to: "running")) {
+            try store.assignJob(trialID: id, jobID: "12_0")
+        }
+        try store.claim(trialID: id, workerPID: nil)
+        try store.assignJob(trialID: id, jobID: "12_0")
+        #expect(try store.trial(id: id)?.jobID == "12_0")
+        try store.release(trialID: id, error: "TIMEOUT", countsAsAttempt: true)
+        try store.claim(trialID: id, workerPID: nil)
+        #expect(try store.trial(id: id)?.jobID == nil)
+        #expect(try store.trial(id: id)?.attempts == 2)
+        try store.updateExecutor(sweepID: sweep.id, executorJSON: "{}")
+        #expect(try store.sweep(named: "s")?.executorJSON == "{}")
+    }
+
     @Test(arguments: Backend.allCases) func sweepsAreFoundByName(_ backend: Backend) throws {
         let store = try backend.make()
         #expect(try store.sweep(named: "s") == nil)
@@ -120,7 +138,7 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
             (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "SELECT version FROM schema_version")!)
         }
         #expect(mode == "wal")
-        #expect(version == 1)
+        #expect(version == 2)
         // Reopening migrates nothing twice.
         _ = try SQLiteTrialStore(path: path)
     }

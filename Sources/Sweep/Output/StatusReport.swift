@@ -11,7 +11,7 @@ public func sweepStatus(store: SQLiteTrialStore, sweep: SweepRecord) throws -> S
     for t in trials where t.state == .running {
         let last = try store.epochs(trialID: t.id).last
         let prd = last.flatMap { t.config?.qg.metric == "raw_prd" ? $0.rawPRD : $0.physPRD }
-        out += "  running #\(t.number) \(trialLabel(t)): epoch \(last?.epoch ?? 0)/\(t.config?.training.epochs ?? 0), PRD \(prd.map(formatNumber) ?? "-")\n"
+        out += "  running #\(t.number) \(trialLabel(t)): epoch \(last?.epoch ?? 0)/\(t.config?.training.epochs ?? 0), PRD \(prd.map(formatNumber) ?? "-")\(t.jobID.map { ", SLURM task \($0)" } ?? "")\n"
     }
     for t in trials where t.state == .failed || (t.state == .pending && t.error != nil) {
         out += "  \(t.state.rawValue) #\(t.number) \(trialLabel(t)) after \(t.attempts) attempt(s): \(t.error ?? "")\n"

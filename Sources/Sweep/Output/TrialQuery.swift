@@ -14,7 +14,7 @@ public struct TrialQuery: Sendable {
     public static let columns = [
         "id", "number", "config_hash", "regularizer", "loss", "margin", "alpha", "lambda", "lr", "seed", "state", "attempts",
         "error", "started_at", "finished_at", "qg", "qg_slope", "l_30", "two_over_l_30", "two_over_m", "lr_within_bound",
-        "epochs_done", "last_phys_prd", "last_raw_prd", "best_phys_prd", "best_raw_prd", "best_prd", "last_lipschitz", "params_json",
+        "epochs_done", "last_phys_prd", "last_raw_prd", "best_phys_prd", "best_raw_prd", "best_prd", "last_lipschitz", "params_json", "job_id",
     ]
     public static let defaultColumns = ["number", "regularizer", "margin", "alpha", "lr", "seed", "state", "epochs_done",
                                         "last_phys_prd", "qg", "qg_slope", "l_30", "lr_within_bound"]

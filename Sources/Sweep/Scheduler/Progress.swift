@@ -11,6 +11,23 @@ struct ProgressSnapshot {
     var etaSeconds: Double?
 }
 
+extension ProgressSnapshot {
+    /// The display of `trials`; ETA = epochs still to run ÷ the epoch rate observed since `since`.
+    init(trials all: [TrialRecord], lastEpoch: [Int64: (epoch: Int, prd: Double?)], epochsThisSession: Int, since started: Date) {
+        let running = all.filter { $0.state == .running }.map { t in
+            Running(number: t.number, label: trialLabel(t), epoch: lastEpoch[t.id]?.epoch ?? 0,
+                    epochs: t.config?.training.epochs ?? 0, prd: lastEpoch[t.id]?.prd)
+        }
+        let remaining = all.filter { !$0.state.isTerminal }.reduce(0) { sum, t in
+            sum + max(0, (t.config?.training.epochs ?? 0) - (lastEpoch[t.id]?.epoch ?? 0))
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let eta = epochsThisSession > 0 ? Double(remaining) * elapsed / Double(epochsThisSession) : nil
+        self.init(total: all.count, done: all.filter { $0.state.isFinished }.count, failed: all.filter { $0.state == .failed }.count,
+                  pending: all.filter { $0.state == .pending }.count, running: running, etaSeconds: eta)
+    }
+}
+
 /// Live progress on a terminal (a block redrawn in place, at most 4×/s); plain timestamped
 /// log lines otherwise, so a log file or CI output stays readable.
 final class ProgressDisplay {

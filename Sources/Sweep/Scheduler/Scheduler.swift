@@ -12,6 +12,8 @@ public final class Scheduler {
         /// Σ worker lifetimes / (wall time × workers): how much of the worker slots the
         /// scheduler kept busy (1 − this is its overhead plus idle slots at the tail).
         public var slotUtilisation = 0.0
+        /// SLURM executor: the tasks ("JOB_TASK") still queued or running when the client returned.
+        public var clusterJobs: [String] = []
     }
 
     let store: any TrialStore
@@ -130,39 +132,22 @@ public final class Scheduler {
     }
 
     private func ended(_ trial: TrialRecord, worker: WorkerProcess, status: Int32, killed: Bool, stopping: Bool) throws {
-        let name = "#\(trial.number) \(trialLabel(trial))"
         if let end = sawEnd[trial.id], status == 0, end.state == "completed" || end.state == "diverged" {
-            let config = trial.config
-            let qg = TrialQualityGain.compute(epochs: try store.epochs(trialID: trial.id), window: config?.qg.epochs ?? 30,
-                                         metric: config?.qg.metric ?? "phys_prd", lr: trial.lr, margin: trial.margin)
-            let state: TrialState = end.state == "completed" ? .completed : .diverged
-            var error = end.error
-            if state == .diverged, let step = end.divergedAtStep, error == nil { error = "diverged at step \(step)" }
-            if qg.qg == nil, let reason = qg.reason { error = [error, "no QG: \(reason)"].compactMap { $0 }.joined(separator: "; ") }
-            try store.finish(trialID: trial.id, TrialOutcome(state: state, error: error, qg: qg))
-            display.log("\(name): \(state.rawValue)" + (qg.qg.map { ", QG \(formatNumber($0))" } ?? "") + (error.map { " (\($0))" } ?? ""))
+            display.log(try TrialEnding.finish(trial, end: end, store: store))
             return
         }
         let how = killed ? "killed by signal \(status)" : "exit code \(status)"
-        let reason = "worker \(how) without an end line" + { let t = worker.stderrTail(); return t.isEmpty ? "" : ": \(t)" }()
+        let tail = worker.stderrTail()
         if stopping {
             try store.release(trialID: trial.id, error: nil, countsAsAttempt: false)
             return
         }
-        let attempts = trials[trial.id]?.attempts ?? 1
-        if !killed && status == 2 {
-            // The worker refused its config: retrying cannot help.
-            try store.finish(trialID: trial.id, TrialOutcome(state: .failed, error: "worker rejected its config: \(worker.stderrTail())"))
-            display.log("\(name): failed, the worker rejected its config (see \(worker.logPath))")
-        } else if attempts <= executor.retries {
-            let delay = executor.backoffSeconds * pow(2, Double(attempts - 1))
-            notBefore[trial.id] = Date().addingTimeInterval(delay)
-            try store.release(trialID: trial.id, error: reason, countsAsAttempt: true)
-            display.log("\(name): \(reason); retry \(attempts)/\(executor.retries) from its checkpoint in \(formatNumber(delay)) s")
-        } else {
-            try store.finish(trialID: trial.id, TrialOutcome(state: .failed, error: reason))
-            display.log("\(name): failed after \(attempts) attempt(s): \(reason)")
-        }
+        let rejected = !killed && status == 2
+        let reason = rejected ? tail : "worker \(how) without an end line" + (tail.isEmpty ? "" : ": \(tail)")
+        let (message, delay) = try TrialEnding.attemptFailed(trials[trial.id] ?? trial, reason: reason, configRejected: rejected,
+                                                             logHint: worker.logPath, executor: executor, store: store)
+        if let delay { notBefore[trial.id] = Date().addingTimeInterval(delay) }
+        display.log(message)
     }
 
     // MARK: stopping
@@ -185,37 +170,31 @@ public final class Scheduler {
     }
 
     private func snapshot() -> ProgressSnapshot {
-        let all = Array(trials.values)
-        let running = all.filter { $0.state == .running }.map { t in
-            ProgressSnapshot.Running(number: t.number, label: trialLabel(t), epoch: lastEpoch[t.id]?.epoch ?? 0,
-                                     epochs: t.config?.training.epochs ?? 0, prd: lastEpoch[t.id]?.prd)
-        }
-        // ETA: epochs still to run ÷ the epoch rate observed in this session.
-        let remaining = all.filter { !$0.state.isTerminal }.reduce(0) { sum, t in
-            sum + max(0, (t.config?.training.epochs ?? 0) - (lastEpoch[t.id]?.epoch ?? 0))
-        }
-        let elapsed = Date().timeIntervalSince(started)
-        let eta = epochsThisSession > 0 ? Double(remaining) * elapsed / Double(epochsThisSession) : nil
-        return ProgressSnapshot(total: all.count, done: all.filter { $0.state.isFinished }.count,
-                                failed: all.filter { $0.state == .failed }.count,
-                                pending: all.filter { $0.state == .pending }.count, running: running, etaSeconds: eta)
+        ProgressSnapshot(trials: Array(trials.values), lastEpoch: lastEpoch, epochsThisSession: epochsThisSession, since: started)
     }
 
     private func summary(stopped: Bool) -> Summary {
-        var s = Summary()
-        for t in trials.values {
-            switch t.state {
-            case .completed: s.completed += 1
-            case .diverged: s.diverged += 1
-            case .failed: s.failed += 1
-            case .pending, .running: s.pending += 1
-            case .cancelled: break
-            }
-        }
+        var s = Summary(trials: Array(trials.values))
         s.stoppedBySignal = stopped
         s.wallSeconds = Date().timeIntervalSince(started)
         s.slotUtilisation = s.wallSeconds > 0 ? busySeconds / (s.wallSeconds * Double(executor.workers)) : 0
         return s
+    }
+}
+
+extension Scheduler.Summary {
+    /// The counts of trials per outcome (cancelled ones are in none of them).
+    init(trials: [TrialRecord]) {
+        self.init()
+        for t in trials {
+            switch t.state {
+            case .completed: completed += 1
+            case .diverged: diverged += 1
+            case .failed: failed += 1
+            case .pending, .running: pending += 1
+            case .cancelled: break
+            }
+        }
     }
 }
 

@@ -12,11 +12,11 @@ public struct SweepRunner {
         self.spec = spec; self.results = results; self.command = command; self.codeVersion = codeVersion
     }
 
-    public func run(stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> Scheduler.Summary {
-        guard spec.executor.kind == "local" else {
-            throw SpecError(file: spec.file, line: nil, keyPath: "executor.kind",
-                            problem: "the \(spec.executor.kind) executor is not available in this build",
-                            fix: "use `kind: local`")
+    /// Runs the sweep with its executor. `detach` (SLURM only): submit and return at once.
+    public func run(detach: Bool = false, stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> Scheduler.Summary {
+        let slurm = spec.executor.kind == "slurm"
+        if detach && !slurm {
+            throw InvalidInput("--detach: only the SLURM executor runs without lipsweep attached; use `--executor slurm` or `executor.kind: slurm`")
         }
         guard FileManager.default.isExecutableFile(atPath: command.executable) else {
             throw InvalidInput("\(WorkerCommand.environmentVariable)=\(command.executable): not an executable file; point it at a worker program or unset it")
@@ -41,9 +41,23 @@ public struct SweepRunner {
         } else {
             sweep = try store.createSweep(name: spec.name, specText: spec.text, specHash: spec.specHash, codeVersion: codeVersion)
             _ = try store.addTrials(sweepID: sweep.id, spec.trials)
-            display.log("sweep \"\(spec.name)\": \(spec.trials.count) trial(s), \(spec.executor.workers) worker(s) × \(spec.executor.threads) thread(s)")
+            let how = slurm ? "on SLURM, \(spec.executor.threads) thread(s) per task"
+                            : "\(spec.executor.workers) worker(s) × \(spec.executor.threads) thread(s)"
+            display.log("sweep \"\(spec.name)\": \(spec.trials.count) trial(s), \(how)")
         }
-        let scheduler = Scheduler(store: store, sweep: sweep, executor: spec.executor, checkpoints: results.checkpoints(sweep: spec.name),
+        var executor = spec.executor
+        if slurm {
+            // The spool is remembered as an absolute path, so `sync` from any directory finds it.
+            executor.slurm.spool = Spool.directory(results: results, sweep: spec.name, override: executor.slurm.spool).path
+        }
+        try store.updateExecutor(sweepID: sweep.id, executorJSON: String(decoding: try JSONEncoder().encode(executor), as: UTF8.self))
+        if slurm {
+            let scheduler = SlurmScheduler(store: store, sweep: sweep, executor: executor, spool: Spool(URL(fileURLWithPath: executor.slurm.spool!)),
+                                           slurm: SlurmCommand(), program: WorkerCommand.resolve(environment: [:]).executable,
+                                           display: display, stopRequested: stopRequested)
+            return try scheduler.run(mode: detach ? .once : .untilDone)
+        }
+        let scheduler = Scheduler(store: store, sweep: sweep, executor: executor, checkpoints: results.checkpoints(sweep: spec.name),
                                   command: command, display: display, stopRequested: stopRequested)
         return try scheduler.run()
     }
@@ -53,7 +67,8 @@ public struct SweepRunner {
     /// checkpoint directory. Failed and cancelled trials are given a fresh set of retries.
     private func recoverInterrupted(store: SQLiteTrialStore, stored: [TrialRecord], sweep: SweepRecord, display: ProgressDisplay) throws {
         let checkpoints = results.checkpoints(sweep: spec.name)
-        for trial in stored where trial.state == .running {
+        // A running trial with a SLURM job is the cluster's: `sync`/the SLURM scheduler follows it.
+        for trial in stored where trial.state == .running && trial.jobID == nil {
             if let pid = trial.workerPID, Self.isOurWorker(pid: pid, directory: Scheduler.trialDirectory(checkpoints, trial).path) {
                 kill(pid, SIGKILL)
                 while kill(pid, 0) == 0 && Self.isOurWorker(pid: pid, directory: Scheduler.trialDirectory(checkpoints, trial).path) { usleep(10_000) }

@@ -100,10 +100,7 @@ final class WorkerProcess: Sendable {
     func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
 
     /// The last lines the worker wrote on stderr, for the trial's error column.
-    func stderrTail(lines: Int = 3) -> String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(lines).joined(separator: " | ")
-    }
+    func stderrTail() -> String { logTail(logPath) }
 }
 
 /// Set once, when the worker's child has been reaped.

@@ -1,8 +1,10 @@
 /// `executor:` of a spec: where and how many workers run. `slurm` holds the cluster options
-/// (issue 7 drives them); the local executor ignores them.
-public struct ExecutorConfig: Equatable, Sendable {
+/// of the SLURM executor; the local executor ignores them. Codable: the effective settings
+/// of a run (spec plus command-line overrides) are stored with the sweep, so `lipsweep sync`
+/// resubmits with the settings `lipsweep run` used.
+public struct ExecutorConfig: Equatable, Sendable, Codable {
     public var kind: String = "local"        // local | slurm
-    public var workers: Int = 1              // worker processes at once
+    public var workers: Int = 1              // worker processes at once (local)
     public var threads: Int = 1              // OpenBLAS threads per worker
     public var retries: Int = 2              // extra attempts after a worker dies
     public var backoffSeconds: Double = 1    // first retry's delay; doubles per attempt
@@ -13,13 +15,15 @@ public struct ExecutorConfig: Equatable, Sendable {
     public static let kinds = ["local", "slurm"]
 }
 
-public struct SlurmOptions: Equatable, Sendable {
-    public var partition: String?
-    public var time: String?
-    public var account: String?
-    public var cpusPerTask: Int?
-    public var mem: String?
-    public var arrayThrottle: Int?
-    public var extraFlags: [String] = []
+public struct SlurmOptions: Equatable, Sendable, Codable {
+    public var partition: String?            // sbatch --partition
+    public var time: String?                 // sbatch --time (per array task)
+    public var account: String?              // sbatch --account
+    public var cpusPerTask: Int?             // sbatch --cpus-per-task (default: executor.threads)
+    public var mem: String?                  // sbatch --mem
+    public var arrayThrottle: Int?           // --array=…%N: tasks of one submission running at once
+    public var extraFlags: [String] = []     // any other sbatch options, verbatim
+    public var spool: String?                // the spool directory (default RESULTS/spool/<sweep>)
+    public var pollSeconds: Double = 5       // squeue polling interval of an attached run / sync --wait
     public init() {}
 }

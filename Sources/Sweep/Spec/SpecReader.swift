@@ -189,7 +189,7 @@ struct SpecReader {
                 executor.backoffSeconds = try v.double()
                 if executor.backoffSeconds < 0 { throw v.error("backoff cannot be negative", fix: "give seconds ≥ 0") }
             case "slurm":
-                let keys = ["partition", "time", "account", "cpus_per_task", "mem", "array_throttle", "extra_flags"]
+                let keys = ["partition", "time", "account", "cpus_per_task", "mem", "array_throttle", "extra_flags", "spool", "poll_seconds"]
                 for (k, s) in try v.mapping(allowed: keys) {
                     switch k {
                     case "partition": executor.slurm.partition = try s.string()
@@ -199,6 +199,10 @@ struct SpecReader {
                     case "mem": executor.slurm.mem = try s.string()
                     case "array_throttle": executor.slurm.arrayThrottle = try s.positiveInt()
                     case "extra_flags": executor.slurm.extraFlags = try s.items.map { try $0.string() }
+                    case "spool": executor.slurm.spool = try s.string()
+                    case "poll_seconds":
+                        executor.slurm.pollSeconds = try s.double()
+                        if executor.slurm.pollSeconds <= 0 { throw s.error("poll interval must be positive", fix: "give seconds > 0, e.g. 10") }
                     default: break
                     }
                 }

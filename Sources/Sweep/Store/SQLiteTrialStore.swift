@@ -52,6 +52,12 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
         }
     }
 
+    public func updateExecutor(sweepID: Int64, executorJSON: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE sweeps SET executor_json = ? WHERE id = ?", arguments: [executorJSON, sweepID])
+        }
+    }
+
     // MARK: trials
 
     public func addTrials(sweepID: Int64, _ planned: [PlannedTrial]) throws -> Int {
@@ -86,9 +92,15 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
     public func claim(trialID: Int64, workerPID: Int32?) throws {
         try transition(trialID, from: [.pending], to: .running) { db in
             try db.execute(sql: """
-                UPDATE trials SET state = 'running', attempts = attempts + 1, worker_pid = ?, error = NULL,
+                UPDATE trials SET state = 'running', attempts = attempts + 1, worker_pid = ?, job_id = NULL, error = NULL,
                        started_at = coalesce(started_at, ?) WHERE id = ?
                 """, arguments: [workerPID, Self.now(), trialID])
+        }
+    }
+
+    public func assignJob(trialID: Int64, jobID: String) throws {
+        try transition(trialID, from: [.running], to: .running) { db in
+            try db.execute(sql: "UPDATE trials SET job_id = ? WHERE id = ?", arguments: [jobID, trialID])
         }
     }
 
@@ -168,7 +180,7 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
 
     static func sweep(_ row: Row) -> SweepRecord {
         SweepRecord(id: row["id"], name: row["name"], specText: row["spec_text"], specHash: row["spec_hash"],
-                    codeVersion: row["code_version"], createdAt: row["created_at"])
+                    codeVersion: row["code_version"], createdAt: row["created_at"], executorJSON: row["executor_json"])
     }
 
     static func trial(_ row: Row) -> TrialRecord {
@@ -178,7 +190,7 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
                     state: TrialState(rawValue: row["state"]) ?? .failed, attempts: row["attempts"], error: row["error"],
                     startedAt: row["started_at"], finishedAt: row["finished_at"], qg: row["qg"], qgSlope: row["qg_slope"],
                     l30: row["l_30"], twoOverL30: row["two_over_l_30"], twoOverM: row["two_over_m"],
-                    lrWithinBound: row["lr_within_bound"], workerPID: row["worker_pid"])
+                    lrWithinBound: row["lr_within_bound"], workerPID: row["worker_pid"], jobID: row["job_id"])
     }
 
     static func epoch(_ row: Row) -> EpochRecord {

@@ -4,7 +4,7 @@ import GRDB
 /// the file): migrations may add, never rename or drop. `schema_version` holds one row with
 /// the version the last migration set.
 enum Schema {
-    static let version = 1
+    static let version = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -62,6 +62,16 @@ enum Schema {
                     eval_seconds REAL,
                     PRIMARY KEY(trial_id, epoch));
                 CREATE INDEX trials_by_state ON trials(sweep_id, state);
+                """)
+        }
+        // v2 (SLURM executor, issue 7): the cluster job of a trial's current attempt, so that
+        // `sync` and `cancel` find it, and the effective executor settings of a sweep (spec
+        // plus command-line overrides), so that `sync` resubmits with the settings `run` used.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE trials ADD COLUMN job_id TEXT;
+                ALTER TABLE sweeps ADD COLUMN executor_json TEXT;
+                UPDATE schema_version SET version = 2;
                 """)
         }
         return migrator

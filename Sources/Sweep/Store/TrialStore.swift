@@ -14,17 +14,22 @@ import Foundation
 ///    row; it is accepted only while the trial is running.
 /// 5. `claim` increments `attempts`; a release that was not the worker's fault
 ///    (`countsAsAttempt: false`) gives the attempt back.
-/// 6. Readers (`trials`, `epochs`, `sweep`) may run while another process writes and see
+/// 6. `assignJob` records the cluster job of a running trial's attempt (SLURM executor);
+///    `claim` clears it, so a job id always belongs to the current attempt.
+/// 7. Readers (`trials`, `epochs`, `sweep`) may run while another process writes and see
 ///    only committed data.
 public protocol TrialStore: Sendable {
     func sweep(named name: String) throws -> SweepRecord?
     func sweeps() throws -> [SweepRecord]
     func createSweep(name: String, specText: String, specHash: String, codeVersion: String) throws -> SweepRecord
     func updateSpec(sweepID: Int64, specText: String, specHash: String) throws
+    /// The effective executor settings (JSON of ExecutorConfig) the sweep was last run with.
+    func updateExecutor(sweepID: Int64, executorJSON: String) throws
     @discardableResult func addTrials(sweepID: Int64, _ planned: [PlannedTrial]) throws -> Int
     func trials(sweepID: Int64) throws -> [TrialRecord]
     func trial(id: Int64) throws -> TrialRecord?
     func claim(trialID: Int64, workerPID: Int32?) throws
+    func assignJob(trialID: Int64, jobID: String) throws
     func recordEpoch(trialID: Int64, _ epoch: EpochRecord) throws
     func finish(trialID: Int64, _ outcome: TrialOutcome) throws
     func release(trialID: Int64, error: String?, countsAsAttempt: Bool) throws
@@ -64,6 +69,8 @@ public struct SweepRecord: Equatable, Sendable {
     public var specHash: String
     public var codeVersion: String
     public var createdAt: String
+    /// JSON of the ExecutorConfig of the last `run` (nil before schema v2 or before any run).
+    public var executorJSON: String? = nil
 }
 
 /// One row of `trials` (SPEC §9 plus the extra columns lambda, two_over_l_30, two_over_m,
@@ -93,6 +100,8 @@ public struct TrialRecord: Equatable, Sendable {
     public var twoOverM: Double?
     public var lrWithinBound: Bool?
     public var workerPID: Int32?
+    /// The SLURM job of the current (or last) attempt: "ARRAYJOB_TASK".
+    public var jobID: String? = nil
 
     /// The trial config the worker receives, decoded from `params_json`.
     public var config: TrialConfig? { try? JSONDecoder().decode(TrialConfig.self, from: Data(paramsJSON.utf8)) }

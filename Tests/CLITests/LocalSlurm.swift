@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+/// The single-node SLURM cluster of scripts/slurm-local.sh, started once per test process
+/// (the first SLURM test to ask starts it; the others wait on the same lazy initialiser).
+/// Without root or without the Debian packages the SLURM tests are cancelled (reported as
+/// skipped) with the reason, never passed silently.
+enum LocalSlurm {
+    static let stateDirectory = "/tmp/lipsweep-slurm"
+    static var conf: String { stateDirectory + "/slurm.conf" }
+
+    /// nil when the cluster is up; otherwise why it is not.
+    static let unavailable: String? = {
+        if getuid() != 0 { return "SLURM tests need root to start slurmctld/slurmd (CI runs them as root)" }
+        for tool in ["/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/bin/sbatch", "/usr/sbin/munged"]
+        where !FileManager.default.isExecutableFile(atPath: tool) {
+            return "\(tool) missing: install the Debian packages slurm-wlm and munge (`make deps` does as root)"
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [Repo.path("scripts/slurm-local.sh"), "start", stateDirectory]
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        do { try p.run() } catch { return "cannot run scripts/slurm-local.sh: \(error)" }
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? nil : "scripts/slurm-local.sh start failed: \(message)"
+    }()
+
+    /// Starts the cluster or cancels the calling test with the reason.
+    static func require() throws {
+        if let reason = unavailable {
+            print("SLURM test skipped: \(reason)")
+            try Test.cancel(Comment(rawValue: reason))
+        }
+    }
+
+    static var env: [String: String] { ["SLURM_CONF": conf] }
+
+    /// Runs a SLURM client command (squeue, scancel) against the local cluster.
+    @discardableResult
+    static func client(_ program: String, _ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/\(program)")
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Waits until `condition` holds (polling every 0.1 s), up to `seconds`.
+    static func waitFor(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(100_000)
+        }
+        return try condition()
+    }
+}
