@@ -178,7 +178,7 @@ import Testing
         let (dir, results, spec) = try Sweeps.smokeSetup("slurm-sigint")
         let env = Self.env(["FAKE_EPOCH_SECONDS": "0.5"])
         let out = dir.appendingPathComponent("run.out")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let p = Process()
         p.executableURL = Binary.lipsweep
         p.arguments = Self.slurmArgs(spec, results)

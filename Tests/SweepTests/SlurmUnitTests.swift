@@ -83,7 +83,7 @@ private func runningTrial() throws -> (SQLiteTrialStore, TrialRecord, URL) {
     let sweep = try store.createSweep(name: "s", specText: "x", specHash: "h", codeVersion: "test")
     let planned = try SweepSpec.parse(text: "grid: {regularizer: [sn], lr: [1e-3, 3e-3]}\ntraining: {epochs: 3}\nqg: {epochs: 3}",
                                       file: "t.yaml", baseDirectory: URL(fileURLWithPath: "/")).trials
-    try store.addTrials(sweepID: sweep.id, planned)
+    _ = try store.addTrials(sweepID: sweep.id, planned)
     let trial = try store.trials(sweepID: sweep.id)[0]
     try store.claim(trialID: trial.id, workerPID: nil)
     return (store, trial, dir)
@@ -94,7 +94,7 @@ private func epochLine(_ epoch: Int, replayed: Bool = false) -> String {
 }
 
 private func append(_ text: String, to file: URL) throws {
-    if !FileManager.default.fileExists(atPath: file.path) { FileManager.default.createFile(atPath: file.path, contents: nil) }
+    if !FileManager.default.fileExists(atPath: file.path) { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
     let h = try FileHandle(forWritingTo: file)
     h.seekToEndOfFile(); h.write(Data(text.utf8)); try h.close()
 }
