@@ -14,6 +14,8 @@ import Tensor
 /// (into the worker's scratch); ∂L/∂x = col2im(dcol). With BLAS.threads = T > 1 the chunks are split over T workers
 /// (`WorkSplit`), each with single-threaded GEMMs and private ∂L/∂W, ∂L/∂b summed afterwards
 /// in worker order. Each backward must follow its own forward.
+/// Shapes where the lowering degenerates (3×3, stride 1, one input or one output channel:
+/// D.c1, G.c3) run `DirectConv3x3` instead, per sample, with the same worker split and sums.
 public struct Conv2d: @unchecked Sendable {
     /// Default target GEMM column count S·Ho·Wo of one chunk (measured at small's shapes).
     public static let defaultChunkColumns = 1024
@@ -33,8 +35,12 @@ public struct Conv2d: @unchecked Sendable {
     public var computesParameterGradients = true
     /// Worker threads for this layer; nil follows `BLAS.threads` (see `WorkSplit`).
     public var threads: Int?
-    /// Samples per chunk (from `chunkColumns` at init).
+    /// Samples per chunk (from `chunkColumns` at init; 1 for the direct kernels).
     public let chunk: Int
+    /// True when this layer runs `DirectConv3x3` rather than im2col + GEMM.
+    public let usesDirectKernel: Bool
+    /// ∂x's kernels for the direct path (see `DirectConv3x3.flipKernels`), rebuilt per backward.
+    private let flippedKernels: TensorStorage
     private var workspaces: [ConvWorkspace] = []
     /// im2col of the last forward's whole batch: (in·k·k)·S·Ho·Wo floats per chunk, chunk by chunk.
     private let columnStore: TensorStorage
@@ -43,7 +49,8 @@ public struct Conv2d: @unchecked Sendable {
     /// PyTorch's default initialisation: W and b ~ U(−1/√(in·k·k), 1/√(in·k·k)).
     public init(_ geometry: ConvGeometry, outChannels: Int, maxBatch: Int, store: ParameterStore,
                 rng: inout SeededRandom, spectralNorm: Bool = false,
-                columnBudget: Int? = nil, chunkColumns: Int = Conv2d.defaultChunkColumns) {
+                columnBudget: Int? = nil, chunkColumns: Int = Conv2d.defaultChunkColumns,
+                directKernel: Bool = true) {
         self.geometry = geometry; self.outChannels = outChannels; self.maxBatch = maxBatch
         let fanIn = geometry.patchSize
         weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: spectralNorm, rng: &rng)
@@ -52,9 +59,11 @@ public struct Conv2d: @unchecked Sendable {
         output = Tensor(n: maxBatch, c: outChannels, h: geometry.outHeight, w: geometry.outWidth)
         inputGradient = Tensor(n: maxBatch, c: geometry.channels, h: geometry.height, w: geometry.width)
         // S from a column budget (floats of col per chunk) when given, else from S·Ho·Wo ≈ chunkColumns.
-        chunk = columnBudget.map { max(1, min(maxBatch, $0 / (fanIn * geometry.outPixels))) }
+        usesDirectKernel = directKernel && DirectConv3x3.supports(geometry, outChannels: outChannels)
+        chunk = usesDirectKernel ? 1 : columnBudget.map { max(1, min(maxBatch, $0 / (fanIn * geometry.outPixels))) }
             ?? samplesPerChunk(pixels: geometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
-        columnStore = TensorStorage(capacity: fanIn * maxBatch * geometry.outPixels)
+        columnStore = TensorStorage(capacity: usesDirectKernel ? 0 : fanIn * maxBatch * geometry.outPixels)
+        flippedKernels = TensorStorage(capacity: usesDirectKernel ? outChannels * fanIn : 0)
     }
 
     public var spectralNorm: SpectralNorm? { weight.spectralNorm }
@@ -62,8 +71,9 @@ public struct Conv2d: @unchecked Sendable {
     /// The first `count` worker scratch areas, created on first use.
     private mutating func workspaces(_ count: Int) -> [ConvWorkspace] {
         while workspaces.count < count {
-            workspaces.append(ConvWorkspace(patch: geometry.patchSize, outChannels: outChannels,
-                                            chunkColumns: chunk * geometry.outPixels))
+            workspaces.append(usesDirectKernel
+                ? DirectConv3x3.workspace(geometry, outChannels: outChannels)
+                : ConvWorkspace(patch: geometry.patchSize, outChannels: outChannels, chunkColumns: chunk * geometry.outPixels))
         }
         return Array(workspaces.prefix(count))
     }
@@ -78,6 +88,13 @@ public struct Conv2d: @unchecked Sendable {
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
         let xp = UnsafePointer(x.data), y = output.data, store = columnStore.data
+        if usesDirectKernel {
+            WorkSplit.run(items: n, workers: workers) { t, range in
+                DirectConv3x3.forward(xp, samples: range, geometry: g, outChannels: outs, weight: w, bias: b,
+                                      output: y, workspace: spaces[t])
+            }
+            return output.withBatch(n)
+        }
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             for c in range {
                 let first = c * s
@@ -127,10 +144,19 @@ public struct Conv2d: @unchecked Sendable {
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
         let w = weight.effective, dy = UnsafePointer(dOut.data), dxp = dx.data
-        let store = UnsafePointer(columnStore.data)
+        let store = UnsafePointer(columnStore.data), direct = usesDirectKernel
+        if direct && inputs {
+            DirectConv3x3.flipKernels(w, channels: g.channels, outChannels: outs, into: flippedKernels.data)
+        }
+        let xp = UnsafePointer(x.data), flipped = UnsafePointer(flippedKernels.data)
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             let ws = spaces[t]
             if parameters { ws.zeroGradients() }
+            if direct {
+                DirectConv3x3.backward(xp, dOut: dy, samples: range, geometry: g, outChannels: outs, flipped: flipped,
+                                       parameters: parameters, inputs: inputs, dx: dxp, workspace: ws)
+                return
+            }
             for c in range {
                 let first = c * s
                 Conv2d.backwardChunk(columns: store + first * g.patchSize * g.outPixels, dOut: dy, samples: first..<min(n, first + s), geometry: g,

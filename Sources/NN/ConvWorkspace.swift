@@ -7,10 +7,16 @@ final class ConvWorkspace {
     let columns: TensorStorage, outputMatrix: TensorStorage
     let weightGradient: TensorStorage, biasGradient: TensorStorage
 
-    init(patch: Int, outChannels: Int, chunkColumns: Int) {
-        columns = TensorStorage(capacity: patch * chunkColumns)
-        outputMatrix = TensorStorage(capacity: outChannels * chunkColumns)
-        weightGradient = TensorStorage(capacity: outChannels * patch)
+    convenience init(patch: Int, outChannels: Int, chunkColumns: Int) {
+        self.init(columns: patch * chunkColumns, outputMatrix: outChannels * chunkColumns,
+                  weights: outChannels * patch, outChannels: outChannels)
+    }
+
+    /// Scratch of the given sizes in floats (`DirectConv3x3` uses the two matrices as padded planes).
+    init(columns: Int, outputMatrix: Int, weights: Int, outChannels: Int) {
+        self.columns = TensorStorage(capacity: columns)
+        self.outputMatrix = TensorStorage(capacity: outputMatrix)
+        weightGradient = TensorStorage(capacity: weights)
         biasGradient = TensorStorage(capacity: outChannels)
     }
 
