@@ -144,9 +144,8 @@ extension DirectConv3x3 {
     /// 2 − p, the ∂x correlation's input), and private ∂W, ∂b sums.
     static func workspace(_ g: ConvGeometry, outChannels: Int) -> ConvWorkspace {
         let q = 2 - g.padding
-        return ConvWorkspace(columns: g.channels * (g.height + 2 * g.padding) * (g.width + 2 * g.padding),
-                             outputMatrix: outChannels * (g.outHeight + 2 * q) * (g.outWidth + 2 * q),
-                             weights: outChannels * g.patchSize, outChannels: outChannels)
+        return ConvWorkspace(columns: 0, outputMatrix: outChannels * (g.outHeight + 2 * q) * (g.outWidth + 2 * q),
+                             weights: outChannels * g.patchSize, outChannels: outChannels, padded: Im2Col.scratchCount(g))
     }
 
     /// x[s] (s ∈ `samples`, NCHW from `x`) → y[s] = W ⋆ pad(x[s]) + b.
@@ -157,8 +156,8 @@ extension DirectConv3x3 {
         for s in samples {
             var input = x + s * g.inputFeatures
             if p > 0 {
-                pad(input, planes: g.channels, height: g.height, width: g.width, border: p, into: ws.columns.data)
-                input = UnsafePointer(ws.columns.data)
+                pad(input, planes: g.channels, height: g.height, width: g.width, border: p, into: ws.padded.data)
+                input = UnsafePointer(ws.padded.data)
             }
             correlate(input, channels: g.channels, rowStride: rowStride, planeStride: planeStride,
                       kernels: weight, outChannels: outChannels, bias: bias,
@@ -178,8 +177,8 @@ extension DirectConv3x3 {
             if parameters {
                 var input = x + s * g.inputFeatures
                 if p > 0 {
-                    pad(input, planes: g.channels, height: g.height, width: g.width, border: p, into: ws.columns.data)
-                    input = UnsafePointer(ws.columns.data)
+                    pad(input, planes: g.channels, height: g.height, width: g.width, border: p, into: ws.padded.data)
+                    input = UnsafePointer(ws.padded.data)
                 }
                 accumulateKernelGradient(input: input, channels: g.channels, rowStride: rowStride, planeStride: planeStride,
                                          dOut: dys, outChannels: outChannels, outHeight: ho, outWidth: wo,
