@@ -5,6 +5,7 @@ import Foundation
 let sections: [BenchSection] = [
     nnBenchSection,
     nnLayersBenchSection,
+    im2colBenchSection,
     BenchSection(name: "calo", summary: "simulator, features, npz I/O") { runCaloBench() },
     BenchSection(name: "metrics", summary: "k-means and PRD at the preset shapes") { runMetricsBench() },
     BenchSection(name: "gan", summary: "GAN training samples/s (twin protocol), evaluation time, worker RSS") { runGANBench() },

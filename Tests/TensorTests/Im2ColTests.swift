@@ -15,6 +15,8 @@ import Tensor
         Case(n: 1, c: 2, h: 6, w: 5, k: 3, s: 1, p: 0, o: 2),
         Case(n: 2, c: 1, h: 10, w: 7, k: 4, s: 3, p: 2, o: 3),
         Case(n: 2, c: 3, h: 5, w: 5, k: 1, s: 2, p: 0, o: 2),
+        Case(n: 2, c: 2, h: 8, w: 18, k: 3, s: 2, p: 1, o: 3),    // stride-2 phase split: vectors + tail
+        Case(n: 2, c: 2, h: 6, w: 5, k: 3, s: 2, p: 1, o: 2),     // stride-2 phase split: tail only
     ]
 
     /// A padded-plane scratch filled with NaN: a result that read it unwritten would show.
