@@ -14,6 +14,8 @@ import Tensor
 /// ∂L/∂x = col2im(dcol). With WorkSplit.threads = T > 1 the chunks are split over T workers
 /// (`WorkSplit`), each with single-threaded GEMMs and private ∂L/∂W, ∂L/∂b summed afterwards
 /// in worker order. Each backward must follow its own forward.
+/// With `activationSlope` set, the layer's output is LeakyReLU(conv + b) (applied in each
+/// worker's chunk while it is in cache) and backward first turns ∂L/∂y into ∂L/∂(conv + b).
 /// Shapes where the lowering degenerates (3×3, stride 1, one input or one output channel:
 /// D.c1, G.c3) run `DirectConv3x3` instead, per sample, with the same worker split and sums.
 public struct Conv2d: @unchecked Sendable {
@@ -33,6 +35,8 @@ public struct Conv2d: @unchecked Sendable {
     public var computesInputGradient = true
     /// False skips ∂L/∂W and ∂L/∂b (e.g. D while only G is trained: ∂L/∂x is all that is needed).
     public var computesParameterGradients = true
+    /// Fused LeakyReLU of this slope on the output (nil: the plain convolution).
+    public var activationSlope: Float? = nil
     /// Worker threads for this layer; nil follows `WorkSplit.threads`.
     public var threads: Int?
     /// Samples per chunk (from `chunkColumns` at init; 1 for the direct kernels).
@@ -43,6 +47,8 @@ public struct Conv2d: @unchecked Sendable {
     private let flippedKernels: TensorStorage
     private var workspaces: [ConvWorkspace] = []
     private var input: Tensor?
+    /// ∂L/∂(conv + b) when an activation is fused: (maxBatch, out, Ho, Wo).
+    private let preActivationGradient: TensorStorage
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√(in·k·k), 1/√(in·k·k)).
     public init(_ geometry: ConvGeometry, outChannels: Int, maxBatch: Int, store: ParameterStore,
@@ -61,6 +67,7 @@ public struct Conv2d: @unchecked Sendable {
         chunk = usesDirectKernel ? 1 : columnBudget.map { max(1, min(maxBatch, $0 / (fanIn * geometry.outPixels))) }
             ?? samplesPerChunk(pixels: geometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
         flippedKernels = TensorStorage(capacity: usesDirectKernel ? outChannels * fanIn : 0)
+        preActivationGradient = TensorStorage(capacity: maxBatch * outChannels * geometry.outPixels)
     }
 
     public var spectralNorm: SpectralNorm? { weight.spectralNorm }
@@ -84,19 +91,23 @@ public struct Conv2d: @unchecked Sendable {
         let w = weight.prepare(mode), b = UnsafePointer(weight.store.values(bias))
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
-        let xp = UnsafePointer(x.data), y = output.data
-        if usesDirectKernel {
-            WorkSplit.run(items: n, workers: workers) { t, range in
-                DirectConv3x3.forward(xp, samples: range, geometry: g, outChannels: outs, weight: w, bias: b,
-                                      output: y, workspace: spaces[t])
-            }
-            return output.withBatch(n)
-        }
+        let xp = UnsafePointer(x.data), y = output.data, slope = activationSlope, sampleOutput = outs * g.outPixels
+        let direct = usesDirectKernel
         WorkSplit.run(items: chunks, workers: workers) { t, range in
-            for c in range {
-                let first = c * s
-                Conv2d.forwardChunk(x: xp, samples: first..<min(n, first + s), geometry: g, outChannels: outs,
-                                    weight: w, bias: b, output: y, workspace: spaces[t])
+            let samples = range.lowerBound * s..<min(n, range.upperBound * s)
+            if direct {
+                DirectConv3x3.forward(xp, samples: samples, geometry: g, outChannels: outs, weight: w, bias: b,
+                                      output: y, workspace: spaces[t])
+            } else {
+                for c in range {
+                    let first = c * s
+                    Conv2d.forwardChunk(x: xp, samples: first..<min(n, first + s), geometry: g, outChannels: outs,
+                                        weight: w, bias: b, output: y, workspace: spaces[t])
+                }
+            }
+            if let slope {
+                let start = y + samples.lowerBound * sampleOutput
+                LeakyActivation.apply(start, count: samples.count * sampleOutput, slope: slope, into: start)
             }
         }
         return output.withBatch(n)
@@ -138,17 +149,24 @@ public struct Conv2d: @unchecked Sendable {
         guard parameters || inputs else { return dx }
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
-        let w = weight.effective, dy = UnsafePointer(dOut.data), dxp = dx.data
+        let w = weight.effective, dxp = dx.data, dOutput = UnsafePointer(dOut.data)
+        let slope = activationSlope, y = UnsafePointer(output.data), sampleOutput = outs * g.outPixels
+        let dy = slope == nil ? dOutput : UnsafePointer(preActivationGradient.data), dPre = preActivationGradient.data
         let direct = usesDirectKernel
         if direct && inputs {
             DirectConv3x3.flipKernels(w, channels: g.channels, outChannels: outs, into: flippedKernels.data)
         }
         let xp = UnsafePointer(x.data), flipped = UnsafePointer(flippedKernels.data)
         WorkSplit.run(items: chunks, workers: workers) { t, range in
-            let ws = spaces[t]
+            let ws = spaces[t], samples = range.lowerBound * s..<min(n, range.upperBound * s)
             if parameters { ws.zeroGradients() }
+            if let slope {
+                let offset = samples.lowerBound * sampleOutput
+                LeakyActivation.gradient(dOutput + offset, output: y + offset, count: samples.count * sampleOutput,
+                                         slope: slope, into: dPre + offset)
+            }
             if direct {
-                DirectConv3x3.backward(xp, dOut: dy, samples: range, geometry: g, outChannels: outs, flipped: flipped,
+                DirectConv3x3.backward(xp, dOut: dy, samples: samples, geometry: g, outChannels: outs, flipped: flipped,
                                        parameters: parameters, inputs: inputs, dx: dxp, workspace: ws)
                 return
             }

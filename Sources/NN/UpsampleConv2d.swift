@@ -29,6 +29,9 @@ public struct UpsampleConv2d: @unchecked Sendable {
     public let inputGradient: Tensor
     public var computesInputGradient = true
     public var computesParameterGradients = true
+    /// Fused LeakyReLU of this slope on the output (nil: none), applied by the interleaving
+    /// scatter; backward applies its derivative in the gather.
+    public var activationSlope: Float? = nil
     /// Worker threads; nil follows `WorkSplit.threads`.
     public var threads: Int?
     public let chunk: Int
@@ -62,8 +65,11 @@ public struct UpsampleConv2d: @unchecked Sendable {
 
     private mutating func workspaces(_ count: Int) -> [ConvWorkspace] {
         while workspaces.count < count {
-            workspaces.append(ConvWorkspace(lowGeometry, outChannels: 4 * outChannels,
-                                            chunkColumns: chunk * lowGeometry.outPixels))
+            // `padded` also holds one masked output plane for the gather of a fused activation.
+            let low = lowGeometry, columns = chunk * low.outPixels
+            workspaces.append(ConvWorkspace(columns: low.patchSize * columns, outputMatrix: 4 * outChannels * columns,
+                                            weights: 4 * outChannels * low.patchSize, outChannels: 4 * outChannels,
+                                            padded: max(Im2Col.scratchCount(low), geometry.outPixels)))
         }
         return Array(workspaces.prefix(count))
     }
@@ -93,7 +99,7 @@ public struct UpsampleConv2d: @unchecked Sendable {
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
         let k = UnsafePointer(phaseKernels.data), b = UnsafePointer(weight.store.values(bias))
-        let xp = UnsafePointer(x.data), y = output.data
+        let xp = UnsafePointer(x.data), y = output.data, slope = activationSlope
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             let ws = spaces[t]
             for c in range {
@@ -104,15 +110,16 @@ public struct UpsampleConv2d: @unchecked Sendable {
                 BLAS.sgemm(m: 4 * outs, n: cols, k: low.patchSize, a: k, lda: low.patchSize,
                            b: col, ldb: cols, c: ws.outputMatrix.data, ldc: cols)
                 UpsampleConv2d.interleave(ws.outputMatrix.data, samples: samples, outChannels: outs,
-                                          height: low.height, width: low.width, bias: b, into: y)
+                                          height: low.height, width: low.width, bias: b, slope: slope, into: y)
             }
         }
         return output.withBatch(n)
     }
 
-    /// y[s, o, 2i+a, 2j+b] = Z[(2a+b)·out + o, s'·Q + (i+a)(W+1) + (j+b)] + bias[o], Q = (H+1)(W+1).
+    /// y[s, o, 2i+a, 2j+b] = f(Z[(2a+b)·out + o, s'·Q + (i+a)(W+1) + (j+b)] + bias[o]), Q = (H+1)(W+1),
+    /// f the leaky ReLU of `slope` or the identity.
     private static func interleave(_ z: UnsafePointer<Float>, samples: Range<Int>, outChannels: Int,
-                                   height h: Int, width w: Int, bias: UnsafePointer<Float>,
+                                   height h: Int, width w: Int, bias: UnsafePointer<Float>, slope: Float?,
                                    into y: UnsafeMutablePointer<Float>) {
         let q = (h + 1) * (w + 1), cols = samples.count * q, w2 = 2 * w, plane = 4 * h * w
         for (local, s) in samples.enumerated() {
@@ -125,19 +132,28 @@ public struct UpsampleConv2d: @unchecked Sendable {
                         for j in 0..<w { out[2 * j] = row[j] + bo }
                     }
                 } }
+                if let slope { LeakyActivation.apply(dst, count: plane, slope: slope, into: dst) }
             }
         }
     }
 
     /// The adjoint gather: dZ from dy (zero where no output pixel reads Z); also Σ dy per channel.
-    private static func gather(_ dy: UnsafePointer<Float>, samples: Range<Int>, outChannels: Int,
+    /// With a fused activation (`activation` = its slope and the forward's output), dy is first
+    /// multiplied by its derivative, into the `masked` scratch (one output plane).
+    private static func gather(_ dOut: UnsafePointer<Float>, samples: Range<Int>, outChannels: Int,
                                height h: Int, width w: Int, into z: UnsafeMutablePointer<Float>,
-                               biasGradient db: UnsafeMutablePointer<Float>?) {
+                               biasGradient db: UnsafeMutablePointer<Float>?,
+                               activation: (slope: Float, output: UnsafePointer<Float>)?, masked: UnsafeMutablePointer<Float>) {
         let q = (h + 1) * (w + 1), cols = samples.count * q, w2 = 2 * w, plane = 4 * h * w
         z.update(repeating: 0, count: 4 * outChannels * cols)
         for (local, s) in samples.enumerated() {
             for o in 0..<outChannels {
-                let src = dy + (s * outChannels + o) * plane
+                var src = dOut + (s * outChannels + o) * plane
+                if let activation {
+                    LeakyActivation.gradient(src, output: activation.output + (s * outChannels + o) * plane, count: plane,
+                                             slope: activation.slope, into: masked)
+                    src = UnsafePointer(masked)
+                }
                 if let db {
                     var sum: Float = 0
                     for p in 0..<plane { sum += src[p] }
@@ -167,6 +183,7 @@ public struct UpsampleConv2d: @unchecked Sendable {
         let spaces = workspaces(workers), s = chunk, outs = outChannels
         let k = UnsafePointer(phaseKernels.data), dy = UnsafePointer(dOut.data)
         let dxp = dx.data, xp = UnsafePointer(x.data)
+        let activation = activationSlope.map { (slope: $0, output: UnsafePointer(output.data)) }
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             let ws = spaces[t], col = ws.columns.data, dz = ws.outputMatrix.data
             if parameters { ws.zeroGradients() }
@@ -174,7 +191,8 @@ public struct UpsampleConv2d: @unchecked Sendable {
                 let first = c * s, samples = first..<min(n, first + s)
                 let cols = samples.count * low.outPixels
                 UpsampleConv2d.gather(dy, samples: samples, outChannels: outs, height: low.height, width: low.width,
-                                      into: dz, biasGradient: parameters ? ws.biasGradient.data : nil)
+                                      into: dz, biasGradient: parameters ? ws.biasGradient.data : nil,
+                                      activation: activation, masked: ws.padded.data)
                 if parameters {
                     Im2Col.im2col(xp + first * low.inputFeatures, batch: samples.count, geometry: low, into: col,
                                   padded: ws.padded.data)
