@@ -38,6 +38,29 @@ enum DirectConv3x3 {
                           kernels: UnsafePointer<Float>, outChannels: Int, bias: UnsafePointer<Float>?,
                           into output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int) {
         let lanes = Vector.scalarCount, last = outWidth - lanes
+        if channels == 1 {
+            // One input plane (D.c1 forward, G.c3 ∂x): the 9 taps stay in registers per output channel.
+            for o in 0..<outChannels {
+                let start = Vector(repeating: bias?[o] ?? 0), k = kernels + o * 9, plane = output + o * outHeight * outWidth
+                let k0 = Vector(repeating: k[0]), k1 = Vector(repeating: k[1]), k2 = Vector(repeating: k[2])
+                let k3 = Vector(repeating: k[3]), k4 = Vector(repeating: k[4]), k5 = Vector(repeating: k[5])
+                let k6 = Vector(repeating: k[6]), k7 = Vector(repeating: k[7]), k8 = Vector(repeating: k[8])
+                for i in 0..<outHeight {
+                    let r0 = input + i * rowStride, r1 = r0 + rowStride, r2 = r1 + rowStride, row = plane + i * outWidth
+                    var j = 0
+                    while true {
+                        let column = min(j, last)
+                        var acc = start + k0 * load(r0 + column) + k1 * load(r0 + column + 1) + k2 * load(r0 + column + 2)
+                        acc += k3 * load(r1 + column) + k4 * load(r1 + column + 1) + k5 * load(r1 + column + 2)
+                        acc += k6 * load(r2 + column) + k7 * load(r2 + column + 1) + k8 * load(r2 + column + 2)
+                        store(acc, row + column)
+                        if column == last { break }
+                        j += lanes
+                    }
+                }
+            }
+            return
+        }
         for o in 0..<outChannels {
             let start = Vector(repeating: bias?[o] ?? 0)
             let kernel = kernels + o * channels * 9, plane = output + o * outHeight * outWidth
