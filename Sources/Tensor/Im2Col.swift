@@ -133,57 +133,61 @@ public enum Im2Col {
     /// phase a = (ih+1) mod 2, row (ih+1) div 2; its even columns iw = 2j to phase b = 1, column
     /// j, its odd columns iw = 2j+1 to phase b = 0, column j+1: a 4-wide deinterleave of 8 floats.
     static func splitPhasesStride2(_ x: UnsafePointer<Float>, _ g: ConvGeometry, into ph: UnsafeMutablePointer<Float>) {
+        ph.update(repeating: 0, count: scratchCount(g))
+        forEachStride2Row(g, ph) { ih, evenColumns, oddColumns in
+            let src = x + ih * g.width
+            var j = 0
+            while 2 &* j &+ 8 <= g.width {
+                let lo = load(src + (2 &* j)), hi = load(src + (2 &* j &+ 4))
+                store(Vector(lo[0], lo[2], hi[0], hi[2]), evenColumns + j)
+                store(Vector(lo[1], lo[3], hi[1], hi[3]), oddColumns + j)
+                j &+= 4
+            }
+            var iw = 2 &* j
+            while iw < g.width {
+                if iw & 1 == 0 { evenColumns[iw >> 1] = src[iw] } else { oddColumns[iw >> 1] = src[iw] }
+                iw &+= 1
+            }
+        }
+    }
+
+    /// Calls `body(c·H + ih, even, odd)` for every input row of a stride-2, padding-1 geometry
+    /// with the phase-plane rows its even columns (phase b = 1, from column 0) and odd columns
+    /// (phase b = 0, from column 1) go to.
+    @inline(__always)
+    static func forEachStride2Row(_ g: ConvGeometry, _ ph: UnsafeMutablePointer<Float>,
+                                  _ body: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
         let (rows, columns) = phaseSize(g), plane = rows * columns
-        ph.update(repeating: 0, count: g.channels * 4 * plane)
         for c in 0..<g.channels {
-            let source = x + c * g.height * g.width, planes = ph + c * 4 * plane
+            let planes = ph + c * 4 * plane
             for ih in 0..<g.height {
-                let src = source + ih * g.width
                 let oddColumns = planes + (2 * ((ih + 1) & 1)) * plane + ((ih + 1) >> 1) * columns + 1
-                let evenColumns = oddColumns + plane - 1
-                var j = 0
-                while 2 &* j &+ 8 <= g.width {
-                    let lo = load(src + (2 &* j)), hi = load(src + (2 &* j &+ 4))
-                    store(Vector(lo[0], lo[2], hi[0], hi[2]), evenColumns + j)
-                    store(Vector(lo[1], lo[3], hi[1], hi[3]), oddColumns + j)
-                    j &+= 4
-                }
-                var iw = 2 &* j
-                while iw < g.width {
-                    if iw & 1 == 0 { evenColumns[iw >> 1] = src[iw] } else { oddColumns[iw >> 1] = src[iw] }
-                    iw &+= 1
-                }
+                body(c * g.height + ih, oddColumns + plane - 1, oddColumns)
             }
         }
     }
 
     /// `mergePhases` for stride 2, padding 1: the inverse of `splitPhasesStride2`'s scatter.
-    static func mergePhasesStride2(_ ph: UnsafePointer<Float>, _ g: ConvGeometry, into x: UnsafeMutablePointer<Float>) {
-        let (rows, columns) = phaseSize(g), plane = rows * columns
-        for c in 0..<g.channels {
-            let target = x + c * g.height * g.width, planes = ph + c * 4 * plane
-            for ih in 0..<g.height {
-                let dst = target + ih * g.width
-                let oddColumns = planes + (2 * ((ih + 1) & 1)) * plane + ((ih + 1) >> 1) * columns + 1
-                let evenColumns = oddColumns + plane - 1
-                var j = 0
-                while 2 &* j &+ 8 <= g.width {
-                    let e = load(evenColumns + j), o = load(oddColumns + j)
-                    store(Vector(e[0], o[0], e[1], o[1]), dst + (2 &* j))
-                    store(Vector(e[2], o[2], e[3], o[3]), dst + (2 &* j &+ 4))
-                    j &+= 4
-                }
-                var iw = 2 &* j
-                while iw < g.width {
-                    dst[iw] = iw & 1 == 0 ? evenColumns[iw >> 1] : oddColumns[iw >> 1]
-                    iw &+= 1
-                }
+    static func mergePhasesStride2(_ ph: UnsafeMutablePointer<Float>, _ g: ConvGeometry, into x: UnsafeMutablePointer<Float>) {
+        forEachStride2Row(g, ph) { ih, evenColumns, oddColumns in
+            let dst = x + ih * g.width
+            var j = 0
+            while 2 &* j &+ 8 <= g.width {
+                let e = load(evenColumns + j), o = load(oddColumns + j)
+                store(Vector(e[0], o[0], e[1], o[1]), dst + (2 &* j))
+                store(Vector(e[2], o[2], e[3], o[3]), dst + (2 &* j &+ 4))
+                j &+= 4
+            }
+            var iw = 2 &* j
+            while iw < g.width {
+                dst[iw] = iw & 1 == 0 ? evenColumns[iw >> 1] : oddColumns[iw >> 1]
+                iw &+= 1
             }
         }
     }
 
     /// The adjoint's last step: x[c, ih, iw] = ph[c, (ih+p) mod s, (iw+p) mod s][(ih+p) div s, (iw+p) div s].
-    static func mergePhases(_ ph: UnsafePointer<Float>, _ g: ConvGeometry, into x: UnsafeMutablePointer<Float>) {
+    static func mergePhases(_ ph: UnsafeMutablePointer<Float>, _ g: ConvGeometry, into x: UnsafeMutablePointer<Float>) {
         let s = g.stride, p = g.padding, (rows, columns) = phaseSize(g), plane = rows * columns
         if s == 2 && p == 1 { mergePhasesStride2(ph, g, into: x); return }
         for c in 0..<g.channels {
@@ -199,23 +203,33 @@ public enum Im2Col {
         }
     }
 
+    /// Calls `body(phaseOffset, columnOffset)` for every (c, ki, kj) row of sample n: the offset
+    /// of its first element in the phase planes (rows of `phaseSize(g).columns` floats) and of
+    /// its Ho·Wo entries in col.
+    @inline(__always)
+    static func forEachTap(_ g: ConvGeometry, sample n: Int, batch: Int, _ body: (Int, Int) -> Void) {
+        let k = g.kernel, s = g.stride, (rows, width) = phaseSize(g), plane = rows * width
+        let columns = batch * g.outPixels
+        for c in 0..<g.channels {
+            for ki in 0..<k {
+                for kj in 0..<k {
+                    body(((c * s + ki % s) * s + kj % s) * plane + (ki / s) * width + kj / s,
+                         ((c * k + ki) * k + kj) * columns + n * g.outPixels)
+                }
+            }
+        }
+    }
+
     public static func im2col(_ x: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry,
                               into col: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
-        let k = g.kernel, s = g.stride, ho = g.outHeight, wo = g.outWidth
-        let pixels = g.outPixels, columns = batch * pixels, (rows, width) = phaseSize(g), plane = rows * width
-        let direct = s == 1 && g.padding == 0
+        let ho = g.outHeight, wo = g.outWidth, width = phaseSize(g).columns
+        let direct = g.stride == 1 && g.padding == 0
         for n in 0..<batch {
             let sample = x + n * g.inputFeatures
             if !direct { splitPhases(sample, g, into: padded) }
             let ph = direct ? sample : UnsafePointer(padded)
-            for c in 0..<g.channels {
-                for ki in 0..<k {
-                    for kj in 0..<k {
-                        let src = ph + ((c * s + ki % s) * s + kj % s) * plane + (ki / s) * width + kj / s
-                        let dst = col + ((c * k + ki) * k + kj) * columns + n * pixels
-                        copyRows(src, srcStride: width, dst, rows: ho, count: wo)
-                    }
-                }
+            forEachTap(g, sample: n, batch: batch) { phaseOffset, columnOffset in
+                copyRows(ph + phaseOffset, srcStride: width, col + columnOffset, rows: ho, count: wo)
             }
         }
     }
@@ -225,24 +239,18 @@ public enum Im2Col {
     /// given ∂L/∂col. The sums go to the phase planes, which are then merged into x.
     public static func col2im(_ col: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry,
                               into x: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
-        let k = g.kernel, s = g.stride, ho = g.outHeight, wo = g.outWidth
-        let pixels = g.outPixels, columns = batch * pixels, (rows, width) = phaseSize(g), plane = rows * width
-        let direct = s == 1 && g.padding == 0
+        let ho = g.outHeight, wo = g.outWidth, width = phaseSize(g).columns
+        let direct = g.stride == 1 && g.padding == 0
         for n in 0..<batch {
             let sample = x + n * g.inputFeatures
             let ph = direct ? sample : padded
             ph.update(repeating: 0, count: direct ? g.inputFeatures : scratchCount(g))
-            for c in 0..<g.channels {
-                for ki in 0..<k {
-                    for kj in 0..<k {
-                        let dst = ph + ((c * s + ki % s) * s + kj % s) * plane + (ki / s) * width + kj / s
-                        let src = col + ((c * k + ki) * k + kj) * columns + n * pixels
-                        if wo == 4 {
-                            for oh in 0..<ho { let d = dst + oh &* width; store(load(d) + load(src + oh &* 4), d) }
-                        } else {
-                            for oh in 0..<ho { addRow(src + oh &* wo, dst + oh &* width, wo) }
-                        }
-                    }
+            forEachTap(g, sample: n, batch: batch) { phaseOffset, columnOffset in
+                let dst = ph + phaseOffset, src = col + columnOffset
+                if wo == 4 {
+                    for oh in 0..<ho { let d = dst + oh &* width; store(load(d) + load(src + oh &* 4), d) }
+                } else {
+                    for oh in 0..<ho { addRow(src + oh &* wo, dst + oh &* width, wo) }
                 }
             }
             if !direct { mergePhases(padded, g, into: sample) }
