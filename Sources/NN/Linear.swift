@@ -3,7 +3,7 @@ import Tensor
 /// Fully connected layer y = x·Wᵀ + b on (n, in) → (n, out); W is (out, in) row-major as in
 /// PyTorch, optionally spectrally normalised. Output and input-gradient tensors are
 /// preallocated for `maxBatch`; `forward` caches its input for `backward`.
-/// With T > 1 threads (`WorkSplit`) a GEMM of at least `minimumSplitWork` multiply-adds is
+/// With T > 1 threads (`WorkSplit`) a GEMM of at least 2·`minimumSplitWork` multiply-adds is
 /// split T ways: forward and ∂x by sample rows, ∂W by output rows (each worker owns its rows
 /// of ∂W, so no reduction and a fixed result for a fixed T); smaller ones run on one thread.
 public struct Linear: @unchecked Sendable {
@@ -18,7 +18,8 @@ public struct Linear: @unchecked Sendable {
     public var computesParameterGradients = true
     /// Worker threads; nil follows `WorkSplit.threads`.
     public var threads: Int?
-    /// Multiply-adds below which a GEMM is not split (the dispatch costs more than it saves).
+    /// Multiply-adds a worker must get at least for a GEMM to be split (below, the dispatch
+    /// costs more than it saves).
     public static let minimumSplitWork = 1 << 20
     private var input: Tensor?
 
