@@ -14,9 +14,9 @@ public final class Discriminator {
     public let maxBatch: Int
     public let spectralNorm: Bool
     public let store: ParameterStore
-    var conv1: Conv2d, act1: LeakyReLU, conv2: Conv2d, act2: LeakyReLU, conv3: Conv2d, act3: LeakyReLU
-    var conv4: Conv2d, act4: LeakyReLU, conv5: Conv2d, act5: LeakyReLU
-    var regConv: Conv2d, regAct: LeakyReLU, regFC: Linear
+    /// Every conv carries its LeakyReLU fused (`activationSlope`): its output is the activation.
+    var conv1: Conv2d, conv2: Conv2d, conv3: Conv2d, conv4: Conv2d, conv5: Conv2d
+    var regConv: Conv2d, regFC: Linear
     var fc1: Linear, scale1: TrainableScale, actF1: LeakyReLU
     var fc2: Linear, scale2: TrainableScale, actF2: LeakyReLU
     var fc3: Linear, scale3: TrainableScale
@@ -32,11 +32,10 @@ public final class Discriminator {
         self.store = store
         let w = config.discriminatorWidths, f = config.fullyConnected, sn = spectralNorm
         func conv(_ cin: Int, _ side: Int, _ cout: Int, stride: Int, _ rng: inout SeededRandom) -> Conv2d {
-            Conv2d(ConvGeometry(channels: cin, height: side, width: side, kernel: 3, stride: stride, padding: 1),
-                   outChannels: cout, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
-        }
-        func lrelu(_ c: Conv2d) -> LeakyReLU {
-            LeakyReLU(features: c.outChannels * c.geometry.outPixels, maxBatch: maxBatch)
+            var layer = Conv2d(ConvGeometry(channels: cin, height: side, width: side, kernel: 3, stride: stride, padding: 1),
+                               outChannels: cout, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
+            layer.activationSlope = ModelConfig.leakySlope
+            return layer
         }
         conv1 = conv(1, 30, w[0], stride: 1, &rng); conv1.computesInputGradient = false
         conv2 = conv(w[0], 30, w[1], stride: 2, &rng)
@@ -52,10 +51,8 @@ public final class Discriminator {
         scale1 = TrainableScale(features: f[0], maxBatch: maxBatch, store: store)
         scale2 = TrainableScale(features: f[1], maxBatch: maxBatch, store: store)
         scale3 = TrainableScale(features: 1, maxBatch: maxBatch, store: store)
-        act1 = lrelu(conv1); act2 = lrelu(conv2); act3 = lrelu(conv3)
-        act4 = lrelu(conv4); act5 = lrelu(conv5); regAct = lrelu(regConv)
-        actF1 = LeakyReLU(features: f[0], maxBatch: maxBatch)
-        actF2 = LeakyReLU(features: f[1], maxBatch: maxBatch)
+        actF1 = LeakyReLU(features: f[0], maxBatch: maxBatch, slope: ModelConfig.leakySlope)
+        actF2 = LeakyReLU(features: f[1], maxBatch: maxBatch, slope: ModelConfig.leakySlope)
         joined = Tensor(n: maxBatch, c: joinedFeatures)
         h5Gradient = Tensor(n: maxBatch, c: w[4], h: 4, w: 4)
         regressionGradient = Tensor(n: maxBatch, c: 2)
@@ -101,11 +98,9 @@ public final class Discriminator {
     public func forward(_ x: Tensor, conditions c: Tensor, mode: ForwardMode) -> (score: Tensor, regression: Tensor) {
         let n = x.n
         precondition(c.n == n && c.featureCount == ConditionLayout.dimension, "Discriminator: condition shape")
-        var h = act1.forward(conv1.forward(x, mode: mode))
-        h = act2.forward(conv2.forward(h, mode: mode))
-        let h3 = act3.forward(conv3.forward(h, mode: mode))
-        let r = regFC.forward(regAct.forward(regConv.forward(h3, mode: mode)).flattened(), mode: mode)
-        let h5 = act5.forward(conv5.forward(act4.forward(conv4.forward(h3, mode: mode)), mode: mode))
+        let h3 = conv3.forward(conv2.forward(conv1.forward(x, mode: mode), mode: mode), mode: mode)
+        let r = regFC.forward(regConv.forward(h3, mode: mode).flattened(), mode: mode)
+        let h5 = conv5.forward(conv4.forward(h3, mode: mode), mode: mode)
         // joined row = [h5 (w5·16), r (2), c (5)]
         let f5 = h5.featureCount, fj = joined.c
         for s in 0..<n {
@@ -137,13 +132,12 @@ public final class Discriminator {
             regressionGradient.data[2 * s + 1] = row[f5 + 1] + dRegression.data[2 * s + 1]
         }
         let w = config.discriminatorWidths
-        let viaMain = conv4.backward(act4.backward(conv5.backward(act5.backward(h5Gradient.withBatch(n)))))
+        let viaMain = conv4.backward(conv5.backward(h5Gradient.withBatch(n)))
         let dRegFlat = regFC.backward(regressionGradient.withBatch(n))
-        let viaRegressor = regConv.backward(regAct.backward(dRegFlat.reshaped(n: n, c: w[1], h: 4, w: 4)))
+        let viaRegressor = regConv.backward(dRegFlat.reshaped(n: n, c: w[1], h: 4, w: 4))
         let sum = h3Gradient.data, a = viaMain.data, b = viaRegressor.data
         for i in 0..<(n * h3Gradient.featureCount) { sum[i] = a[i] + b[i] }
-        let dh3 = act3.backward(h3Gradient.withBatch(n))
-        return conv1.backward(act1.backward(conv2.backward(act2.backward(conv3.backward(dh3)))))
+        return conv1.backward(conv2.backward(conv3.backward(h3Gradient.withBatch(n))))
     }
 
     /// The weights of the main path conv1–5, FC1–3 as (pointer, rows, cols): the matrices the

@@ -67,7 +67,13 @@ public final class GANTrainer {
     }
 
     /// One pass over the shuffled training set. Throws at the first non-finite loss or weight.
+    /// OpenBLAS stays at one thread meanwhile; the layers split their work over BLAS.threads
+    /// threads themselves (`WorkSplit.withOwnThreads`).
     public func trainEpoch() throws(Divergence) -> EpochLosses {
+        try WorkSplit.withOwnThreads { () throws(Divergence) in try trainBatches() }
+    }
+
+    private func trainBatches() throws(Divergence) -> EpochLosses {
         let b = options.batch, batches = data.count / b
         for i in order.indices { order[i] = i }
         random.shuffle(&order)

@@ -14,9 +14,9 @@ public final class Generator {
     /// (maxBatch, d_z + 5): row i = [z_i, c_i].
     public let input: Tensor
     var fc1: Linear, act1: LeakyReLU, fc2: Linear, act2: LeakyReLU
-    /// upsample×2 → Conv3×3 p1, fused (sub-pixel convolution, the same function).
-    var conv1: UpsampleConv2d, act3: LeakyReLU
-    var conv2: UpsampleConv2d, act4: LeakyReLU
+    /// upsample×2 → Conv3×3 p1 → LeakyReLU, fused (sub-pixel convolution, the same function;
+    /// the activation applied by the layer, `activationSlope`).
+    var conv1: UpsampleConv2d, conv2: UpsampleConv2d
     var conv3: Conv2d
 
     /// PyTorch-default initialisation from `rng`, layers in the twin's order.
@@ -26,15 +26,15 @@ public final class Generator {
         input = Tensor(n: maxBatch, c: inputs)
         fc1 = Linear(inputs, 256, maxBatch: maxBatch, store: store, rng: &rng)
         fc1.computesInputGradient = false
-        act1 = LeakyReLU(features: 256, maxBatch: maxBatch)
+        act1 = LeakyReLU(features: 256, maxBatch: maxBatch, slope: ModelConfig.leakySlope)
         fc2 = Linear(256, c * 64, maxBatch: maxBatch, store: store, rng: &rng)
-        act2 = LeakyReLU(features: c * 64, maxBatch: maxBatch)
+        act2 = LeakyReLU(features: c * 64, maxBatch: maxBatch, slope: ModelConfig.leakySlope)
         conv1 = UpsampleConv2d(channels: c, height: 8, width: 8, outChannels: c, maxBatch: maxBatch,
                                store: store, rng: &rng)
-        act3 = LeakyReLU(features: c * 256, maxBatch: maxBatch)
+        conv1.activationSlope = ModelConfig.leakySlope
         conv2 = UpsampleConv2d(channels: c, height: 16, width: 16, outChannels: c / 2, maxBatch: maxBatch,
                                store: store, rng: &rng)
-        act4 = LeakyReLU(features: c / 2 * 1024, maxBatch: maxBatch)
+        conv2.activationSlope = ModelConfig.leakySlope
         conv3 = Conv2d(ConvGeometry(channels: c / 2, height: 32, width: 32, kernel: 3, padding: 0),
                        outChannels: 1, maxBatch: maxBatch, store: store, rng: &rng)
     }
@@ -44,16 +44,12 @@ public final class Generator {
         let c = config.width
         var h = act1.forward(fc1.forward(input.withBatch(n)))
         h = act2.forward(fc2.forward(h)).reshaped(n: n, c: c, h: 8, w: 8)
-        h = act3.forward(conv1.forward(h))
-        h = act4.forward(conv2.forward(h))
-        return conv3.forward(h)
+        return conv3.forward(conv2.forward(conv1.forward(h)))
     }
 
     /// Accumulates ∂L/∂θ into `store.gradients` given ∂L/∂output of the last forward.
     public func backward(_ dOut: Tensor) {
-        var d = conv3.backward(dOut)
-        d = conv2.backward(act4.backward(d))
-        d = conv1.backward(act3.backward(d))
+        var d = conv1.backward(conv2.backward(conv3.backward(dOut)))
         let n = d.n
         d = act2.backward(d.reshaped(n: n, c: config.width * 64))
         _ = fc1.backward(act1.backward(fc2.backward(d)))

@@ -8,6 +8,9 @@ public enum Preset: String, Codable, CaseIterable, Sendable {
 
 /// Layer sizes of the conditional GAN (SPEC §4). Every field may override its preset's value.
 public struct ModelConfig: Codable, Sendable, Equatable {
+    /// Slope of every LeakyReLU in G and D (SPEC §4; torch_twin.py's 0.2).
+    public static let leakySlope: Float = 0.2
+
     /// d_z, the latent dimension of G.
     public var latent: Int
     /// C, G's convolution width (the last conv has C/2 channels).

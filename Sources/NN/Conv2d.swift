@@ -8,12 +8,16 @@ import Tensor
 /// each chunk's column matrix stays in cache: col = im2col(x_chunk) is (in·k·k) × (S·Ho·Wo),
 /// Y' = W·col is (out × S·Ho·Wo), permuted to NCHW with the bias added (S = 1 writes NCHW
 /// directly: the bias is stored first and the GEMM accumulates onto it).
-/// Every chunk's col is written into a whole-batch column store (chunk c at c·S·(in·k·k)·Ho·Wo)
-/// and kept for backward, which would otherwise rebuild it (im2col was ≈ 10% of training time).
-/// Backward per chunk: dY' = permute(dY); ∂L/∂b += Σ dY'; ∂L/∂W += dY'·colᵀ; dcol = Wᵀ·dY'
-/// (into the worker's scratch); ∂L/∂x = col2im(dcol). With BLAS.threads = T > 1 the chunks are split over T workers
+/// Backward per chunk rebuilds its col in cache (a whole-batch column store kept from forward
+/// streamed tens of MB through memory for the same cost, and raised the worker's peak RSS):
+/// dY' = permute(dY); ∂L/∂b += Σ dY'; ∂L/∂W += dY'·colᵀ; dcol = Wᵀ·dY' (over col);
+/// ∂L/∂x = col2im(dcol). With WorkSplit.threads = T > 1 the chunks are split over T workers
 /// (`WorkSplit`), each with single-threaded GEMMs and private ∂L/∂W, ∂L/∂b summed afterwards
 /// in worker order. Each backward must follow its own forward.
+/// With `activationSlope` set, the layer's output is LeakyReLU(conv + b) (applied in each
+/// worker's chunk while it is in cache) and backward first turns ∂L/∂y into ∂L/∂(conv + b).
+/// Shapes where the lowering degenerates (3×3, stride 1, one input or one output channel:
+/// D.c1, G.c3) run `DirectConv3x3` instead, per sample, with the same worker split and sums.
 public struct Conv2d: @unchecked Sendable {
     /// Default target GEMM column count S·Ho·Wo of one chunk (measured at small's shapes).
     public static let defaultChunkColumns = 1024
@@ -31,19 +35,26 @@ public struct Conv2d: @unchecked Sendable {
     public var computesInputGradient = true
     /// False skips ∂L/∂W and ∂L/∂b (e.g. D while only G is trained: ∂L/∂x is all that is needed).
     public var computesParameterGradients = true
-    /// Worker threads for this layer; nil follows `BLAS.threads` (see `WorkSplit`).
+    /// Fused LeakyReLU of this slope on the output (nil: the plain convolution).
+    public var activationSlope: Float? = nil
+    /// Worker threads for this layer; nil follows `WorkSplit.threads`.
     public var threads: Int?
-    /// Samples per chunk (from `chunkColumns` at init).
+    /// Samples per chunk (from `chunkColumns` at init; 1 for the direct kernels).
     public let chunk: Int
+    /// True when this layer runs `DirectConv3x3` rather than im2col + GEMM.
+    public let usesDirectKernel: Bool
+    /// ∂x's kernels for the direct path (see `DirectConv3x3.flipKernels`), rebuilt per backward.
+    private let flippedKernels: TensorStorage
     private var workspaces: [ConvWorkspace] = []
-    /// im2col of the last forward's whole batch: (in·k·k)·S·Ho·Wo floats per chunk, chunk by chunk.
-    private let columnStore: TensorStorage
     private var input: Tensor?
+    /// ∂L/∂(conv + b) when an activation is fused: (maxBatch, out, Ho, Wo).
+    private let preActivationGradient: TensorStorage
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√(in·k·k), 1/√(in·k·k)).
     public init(_ geometry: ConvGeometry, outChannels: Int, maxBatch: Int, store: ParameterStore,
                 rng: inout SeededRandom, spectralNorm: Bool = false,
-                columnBudget: Int? = nil, chunkColumns: Int = Conv2d.defaultChunkColumns) {
+                columnBudget: Int? = nil, chunkColumns: Int = Conv2d.defaultChunkColumns,
+                directKernel: Bool = true) {
         self.geometry = geometry; self.outChannels = outChannels; self.maxBatch = maxBatch
         let fanIn = geometry.patchSize
         weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: spectralNorm, rng: &rng)
@@ -52,9 +63,11 @@ public struct Conv2d: @unchecked Sendable {
         output = Tensor(n: maxBatch, c: outChannels, h: geometry.outHeight, w: geometry.outWidth)
         inputGradient = Tensor(n: maxBatch, c: geometry.channels, h: geometry.height, w: geometry.width)
         // S from a column budget (floats of col per chunk) when given, else from S·Ho·Wo ≈ chunkColumns.
-        chunk = columnBudget.map { max(1, min(maxBatch, $0 / (fanIn * geometry.outPixels))) }
+        usesDirectKernel = directKernel && DirectConv3x3.supports(geometry, outChannels: outChannels)
+        chunk = usesDirectKernel ? 1 : columnBudget.map { max(1, min(maxBatch, $0 / (fanIn * geometry.outPixels))) }
             ?? samplesPerChunk(pixels: geometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
-        columnStore = TensorStorage(capacity: fanIn * maxBatch * geometry.outPixels)
+        flippedKernels = TensorStorage(capacity: usesDirectKernel ? outChannels * fanIn : 0)
+        preActivationGradient = TensorStorage(capacity: maxBatch * outChannels * geometry.outPixels)
     }
 
     public var spectralNorm: SpectralNorm? { weight.spectralNorm }
@@ -62,8 +75,9 @@ public struct Conv2d: @unchecked Sendable {
     /// The first `count` worker scratch areas, created on first use.
     private mutating func workspaces(_ count: Int) -> [ConvWorkspace] {
         while workspaces.count < count {
-            workspaces.append(ConvWorkspace(patch: geometry.patchSize, outChannels: outChannels,
-                                            chunkColumns: chunk * geometry.outPixels))
+            workspaces.append(usesDirectKernel
+                ? DirectConv3x3.workspace(geometry, outChannels: outChannels)
+                : ConvWorkspace(geometry, outChannels: outChannels, chunkColumns: chunk * geometry.outPixels))
         }
         return Array(workspaces.prefix(count))
     }
@@ -77,13 +91,23 @@ public struct Conv2d: @unchecked Sendable {
         let w = weight.prepare(mode), b = UnsafePointer(weight.store.values(bias))
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
-        let xp = UnsafePointer(x.data), y = output.data, store = columnStore.data
+        let xp = UnsafePointer(x.data), y = output.data, slope = activationSlope, sampleOutput = outs * g.outPixels
+        let direct = usesDirectKernel
         WorkSplit.run(items: chunks, workers: workers) { t, range in
-            for c in range {
-                let first = c * s
-                Conv2d.forwardChunk(x: xp, samples: first..<min(n, first + s), geometry: g, outChannels: outs,
-                                    weight: w, bias: b, output: y, columns: store + first * g.patchSize * g.outPixels,
-                                    workspace: spaces[t])
+            let samples = range.lowerBound * s..<min(n, range.upperBound * s)
+            if direct {
+                DirectConv3x3.forward(xp, samples: samples, geometry: g, outChannels: outs, weight: w, bias: b,
+                                      output: y, workspace: spaces[t])
+            } else {
+                for c in range {
+                    let first = c * s
+                    Conv2d.forwardChunk(x: xp, samples: first..<min(n, first + s), geometry: g, outChannels: outs,
+                                        weight: w, bias: b, output: y, workspace: spaces[t])
+                }
+            }
+            if let slope {
+                let start = y + samples.lowerBound * sampleOutput
+                LeakyActivation.apply(start, count: samples.count * sampleOutput, slope: slope, into: start)
             }
         }
         return output.withBatch(n)
@@ -92,10 +116,9 @@ public struct Conv2d: @unchecked Sendable {
     /// One chunk of samples: y[s] = W·im2col(x[s]) + b.
     private static func forwardChunk(x: UnsafePointer<Float>, samples: Range<Int>, geometry g: ConvGeometry,
                                      outChannels: Int, weight w: UnsafePointer<Float>, bias b: UnsafePointer<Float>,
-                                     output y: UnsafeMutablePointer<Float>, columns col: UnsafeMutablePointer<Float>,
-                                     workspace ws: ConvWorkspace) {
-        let pixels = g.outPixels, count = samples.count, cols = count * pixels
-        Im2Col.im2col(x + samples.lowerBound * g.inputFeatures, batch: count, geometry: g, into: col)
+                                     output y: UnsafeMutablePointer<Float>, workspace ws: ConvWorkspace) {
+        let pixels = g.outPixels, count = samples.count, cols = count * pixels, col = ws.columns.data
+        Im2Col.im2col(x + samples.lowerBound * g.inputFeatures, batch: count, geometry: g, into: col, padded: ws.padded.data)
         let yChunk = y + samples.lowerBound * outChannels * pixels
         if count == 1 {
             for o in 0..<outChannels { (yChunk + o * pixels).update(repeating: b[o], count: pixels) }
@@ -126,14 +149,30 @@ public struct Conv2d: @unchecked Sendable {
         guard parameters || inputs else { return dx }
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
-        let w = weight.effective, dy = UnsafePointer(dOut.data), dxp = dx.data
-        let store = UnsafePointer(columnStore.data)
+        let w = weight.effective, dxp = dx.data, dOutput = UnsafePointer(dOut.data)
+        let slope = activationSlope, y = UnsafePointer(output.data), sampleOutput = outs * g.outPixels
+        let dy = slope == nil ? dOutput : UnsafePointer(preActivationGradient.data), dPre = preActivationGradient.data
+        let direct = usesDirectKernel
+        if direct && inputs {
+            DirectConv3x3.flipKernels(w, channels: g.channels, outChannels: outs, into: flippedKernels.data)
+        }
+        let xp = UnsafePointer(x.data), flipped = UnsafePointer(flippedKernels.data)
         WorkSplit.run(items: chunks, workers: workers) { t, range in
-            let ws = spaces[t]
+            let ws = spaces[t], samples = range.lowerBound * s..<min(n, range.upperBound * s)
             if parameters { ws.zeroGradients() }
+            if let slope {
+                let offset = samples.lowerBound * sampleOutput
+                LeakyActivation.gradient(dOutput + offset, output: y + offset, count: samples.count * sampleOutput,
+                                         slope: slope, into: dPre + offset)
+            }
+            if direct {
+                DirectConv3x3.backward(xp, dOut: dy, samples: samples, geometry: g, outChannels: outs, flipped: flipped,
+                                       parameters: parameters, inputs: inputs, dx: dxp, workspace: ws)
+                return
+            }
             for c in range {
                 let first = c * s
-                Conv2d.backwardChunk(columns: store + first * g.patchSize * g.outPixels, dOut: dy, samples: first..<min(n, first + s), geometry: g,
+                Conv2d.backwardChunk(x: xp, dOut: dy, samples: first..<min(n, first + s), geometry: g,
                                      outChannels: outs, weight: w, parameters: parameters, inputs: inputs,
                                      dx: dxp, workspace: ws)
             }
@@ -154,7 +193,7 @@ public struct Conv2d: @unchecked Sendable {
     }
 
     /// One chunk's backward into the worker's ∂L/∂W, ∂L/∂b partial sums and dx[samples].
-    private static func backwardChunk(columns stored: UnsafePointer<Float>, dOut dy: UnsafePointer<Float>, samples: Range<Int>,
+    private static func backwardChunk(x: UnsafePointer<Float>, dOut dy: UnsafePointer<Float>, samples: Range<Int>,
                                       geometry g: ConvGeometry, outChannels: Int, weight w: UnsafePointer<Float>,
                                       parameters: Bool, inputs: Bool, dx: UnsafeMutablePointer<Float>,
                                       workspace ws: ConvWorkspace) {
@@ -186,15 +225,18 @@ public struct Conv2d: @unchecked Sendable {
             dym = UnsafePointer(m)
         }
         if parameters {
+            // The chunk's columns again (cache-resident; keeping the whole batch's columns from
+            // forward streamed tens of MB through memory and cost as much as this).
+            Im2Col.im2col(x + samples.lowerBound * g.inputFeatures, batch: count, geometry: g, into: col, padded: ws.padded.data)
             BLAS.sgemm(transB: true, m: outChannels, n: g.patchSize, k: cols, a: dym, lda: cols,
-                       b: stored, ldb: cols, beta: 1, c: ws.weightGradient.data, ldc: g.patchSize)
+                       b: col, ldb: cols, beta: 1, c: ws.weightGradient.data, ldc: g.patchSize)
         }
         if inputs {
-            // dcol = Wᵀ·dY' (into scratch: the stored col is reused by the next backward only
-            // after the next forward), then col2im.
+            // dcol = Wᵀ·dY' (over the columns, which ∂W no longer needs), then col2im.
             BLAS.sgemm(transA: true, m: g.patchSize, n: cols, k: outChannels, a: w,
                        lda: g.patchSize, b: dym, ldb: cols, c: col, ldc: cols)
-            Im2Col.col2im(col, batch: count, geometry: g, into: dx + samples.lowerBound * g.inputFeatures)
+            Im2Col.col2im(col, batch: count, geometry: g, into: dx + samples.lowerBound * g.inputFeatures,
+                          padded: ws.padded.data)
         }
     }
 }

@@ -3,6 +3,9 @@ import Tensor
 /// Fully connected layer y = x·Wᵀ + b on (n, in) → (n, out); W is (out, in) row-major as in
 /// PyTorch, optionally spectrally normalised. Output and input-gradient tensors are
 /// preallocated for `maxBatch`; `forward` caches its input for `backward`.
+/// With T > 1 threads (`WorkSplit`) a GEMM of at least 2·`minimumSplitWork` multiply-adds is
+/// split T ways: forward and ∂x by sample rows, ∂W by output rows (each worker owns its rows
+/// of ∂W, so no reduction and a fixed result for a fixed T); smaller ones run on one thread.
 public struct Linear: @unchecked Sendable {
     public let inFeatures: Int, outFeatures: Int, maxBatch: Int
     public private(set) var weight: LayerWeight
@@ -13,6 +16,11 @@ public struct Linear: @unchecked Sendable {
     public var computesInputGradient = true
     /// False skips ∂L/∂W and ∂L/∂b (e.g. D while only G is trained: ∂L/∂x is all that is needed).
     public var computesParameterGradients = true
+    /// Worker threads; nil follows `WorkSplit.threads`.
+    public var threads: Int?
+    /// Multiply-adds a worker must get at least for a GEMM to be split (below, the dispatch
+    /// costs more than it saves).
+    public static let minimumSplitWork = 1 << 20
     private var input: Tensor?
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√in, 1/√in).
@@ -34,11 +42,19 @@ public struct Linear: @unchecked Sendable {
         precondition(x.featureCount == inFeatures && n <= maxBatch,
                      "Linear(\(inFeatures)→\(outFeatures)): input \(n)×\(x.featureCount), max batch \(maxBatch)")
         input = x
-        let w = weight.prepare(mode), y = output.data, b = weight.store.values(bias)
-        for i in 0..<n { (y + i * outFeatures).update(from: b, count: outFeatures) }
-        BLAS.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures,
-                   a: x.data, lda: inFeatures, b: w, ldb: inFeatures, beta: 1, c: y, ldc: outFeatures)
+        let w = weight.prepare(mode), y = output.data, b = UnsafePointer(weight.store.values(bias))
+        let xp = UnsafePointer(x.data), fin = inFeatures, fout = outFeatures
+        WorkSplit.run(items: n, workers: workers(rows: n, work: n * fin * fout)) { _, rows in
+            for i in rows { (y + i * fout).update(from: b, count: fout) }
+            BLAS.sgemm(transB: true, m: rows.count, n: fout, k: fin, a: xp + rows.lowerBound * fin, lda: fin,
+                       b: w, ldb: fin, beta: 1, c: y + rows.lowerBound * fout, ldc: fout)
+        }
         return output.withBatch(n)
+    }
+
+    /// Workers for a GEMM of `work` multiply-adds split over `rows` rows.
+    private func workers(rows: Int, work: Int) -> Int {
+        work < 2 * Linear.minimumSplitWork ? 1 : WorkSplit.workers(for: rows, threads: threads)
     }
 
     /// dOut: (n, out). Accumulates ∂L/∂W, ∂L/∂b into the store; returns ∂L/∂x (n, in).
@@ -46,12 +62,14 @@ public struct Linear: @unchecked Sendable {
         guard let x = input else { preconditionFailure("Linear.backward before forward") }
         let n = x.n
         precondition(dOut.n == n && dOut.featureCount == outFeatures, "Linear.backward: gradient shape")
-        let dy = dOut.data
+        let dy = UnsafePointer(dOut.data), xp = UnsafePointer(x.data), fin = inFeatures, fout = outFeatures
         if computesParameterGradients {
             let (dw, beta) = weight.gradientTarget
-            // ∂L/∂W (out × in) = dYᵀ · X
-            BLAS.sgemm(transA: true, m: outFeatures, n: inFeatures, k: n,
-                       a: dy, lda: outFeatures, b: x.data, ldb: inFeatures, beta: beta, c: dw, ldc: inFeatures)
+            // ∂L/∂W (out × in) = dYᵀ · X, rows o of ∂W from columns o of dY.
+            WorkSplit.run(items: fout, workers: workers(rows: fout, work: n * fin * fout)) { _, rows in
+                BLAS.sgemm(transA: true, m: rows.count, n: fin, k: n, a: dy + rows.lowerBound, lda: fout,
+                           b: xp, ldb: fin, beta: beta, c: dw + rows.lowerBound * fin, ldc: fin)
+            }
             weight.finishGradient()
             let db = weight.store.gradient(bias)
             for i in 0..<n {
@@ -62,8 +80,11 @@ public struct Linear: @unchecked Sendable {
         let dx = inputGradient.withBatch(n).reshaped(n: n, c: x.c, h: x.h, w: x.w)
         if computesInputGradient {
             // ∂L/∂X (n × in) = dY · W
-            BLAS.sgemm(m: n, n: inFeatures, k: outFeatures, a: dy, lda: outFeatures,
-                       b: weight.effective, ldb: inFeatures, c: dx.data, ldc: inFeatures)
+            let w = weight.effective, dxp = dx.data
+            WorkSplit.run(items: n, workers: workers(rows: n, work: n * fin * fout)) { _, rows in
+                BLAS.sgemm(m: rows.count, n: fin, k: fout, a: dy + rows.lowerBound * fout, lda: fout,
+                           b: w, ldb: fin, c: dxp + rows.lowerBound * fin, ldc: fin)
+            }
         }
         return dx
     }

@@ -22,15 +22,13 @@ public struct LeakyReLU: @unchecked Sendable {
     public mutating func forward(_ x: Tensor) -> Tensor {
         precondition(x.count <= output.count, "LeakyReLU: input larger than preallocated")
         input = x
-        let src = x.data, dst = output.data, a = slope
-        for i in 0..<x.count { let v = src[i]; dst[i] = v > 0 ? v : a * v }
+        LeakyActivation.apply(x.data, count: x.count, slope: slope, into: output.data)
         return output.reshaped(n: x.n, c: x.c, h: x.h, w: x.w)
     }
 
     public mutating func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("LeakyReLU.backward before forward") }
-        let src = x.data, dy = dOut.data, dx = inputGradient.data, a = slope
-        for i in 0..<x.count { dx[i] = src[i] > 0 ? dy[i] : a * dy[i] }
+        LeakyActivation.gradient(dOut.data, output: x.data, count: x.count, slope: slope, into: inputGradient.data)
         return inputGradient.reshaped(n: x.n, c: x.c, h: x.h, w: x.w)
     }
 }
@@ -68,5 +66,23 @@ public struct TrainableScale: @unchecked Sendable {
         for i in 0..<x.count { dk += Double(dy[i] * src[i]); dx[i] = k * dy[i] }
         store.gradient(scale).pointee += Float(dk)
         return inputGradient.reshaped(n: x.n, c: x.c, h: x.h, w: x.w)
+    }
+}
+
+/// The leaky ReLU as loops over memory, shared by `LeakyReLU` and the layers that fuse it into
+/// their output (Conv2d, UpsampleConv2d: `activationSlope`), where it runs inside their worker split.
+public enum LeakyActivation {
+    /// y = x > 0 ? x : slope·x (y may be x).
+    @inline(__always)
+    public static func apply(_ x: UnsafePointer<Float>, count: Int, slope: Float, into y: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { let v = x[i]; y[i] = v > 0 ? v : slope * v }
+    }
+
+    /// dx = dy where the activation is positive, slope·dy elsewhere. `sign` may be the input
+    /// or the output of the activation (for slope ≥ 0 both are > 0 at the same places).
+    @inline(__always)
+    public static func gradient(_ dy: UnsafePointer<Float>, output sign: UnsafePointer<Float>, count: Int, slope: Float,
+                                into dx: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { dx[i] = sign[i] > 0 ? dy[i] : slope * dy[i] }
     }
 }

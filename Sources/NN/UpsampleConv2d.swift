@@ -11,7 +11,7 @@ import Tensor
 /// (H+1)×(W+1)) read at (i+a, j+b): one shared column matrix col (C·4 × (H+1)(W+1) per sample),
 /// one GEMM Z = K·col with K = [K_00; K_01; K_10; K_11] (4·out × C·4), then an interleaving
 /// scatter. FLOPs: 16·out·C·(H+1)(W+1) instead of 36·out·C·H·W (≈ 2× fewer at 16×16, 32×32).
-/// col of the whole batch is kept from forward for backward (as in Conv2d).
+/// Backward rebuilds each chunk's col in cache (as Conv2d).
 /// Backward: dZ = gather(dy) (zero on each phase's unused border), ∂L/∂K = dZ·colᵀ folded back
 /// onto the 3×3 taps, dcol = Kᵀ·dZ, ∂L/∂x = col2im(dcol).
 /// Parameters are stored exactly as Conv2d's (weight (out, in, 3, 3), then bias; same
@@ -29,14 +29,15 @@ public struct UpsampleConv2d: @unchecked Sendable {
     public let inputGradient: Tensor
     public var computesInputGradient = true
     public var computesParameterGradients = true
-    /// Worker threads; nil follows `BLAS.threads` (see `WorkSplit`).
+    /// Fused LeakyReLU of this slope on the output (nil: none), applied by the interleaving
+    /// scatter; backward applies its derivative in the gather.
+    public var activationSlope: Float? = nil
+    /// Worker threads; nil follows `WorkSplit.threads`.
     public var threads: Int?
     public let chunk: Int
     /// K (4·out × in·4), rebuilt from W by every forward.
     private let phaseKernels: TensorStorage
     private var workspaces: [ConvWorkspace] = []
-    /// The last forward's columns, chunk c at c·S·(in·4)·(H+1)(W+1).
-    private let columnStore: TensorStorage
     private var input: Tensor?
 
     /// x: (n, channels, height, width) → (n, outChannels, 2·height, 2·width).
@@ -54,7 +55,6 @@ public struct UpsampleConv2d: @unchecked Sendable {
         inputGradient = Tensor(n: maxBatch, c: channels, h: height, w: width)
         phaseKernels = TensorStorage(capacity: 4 * outChannels * lowGeometry.patchSize)
         chunk = samplesPerChunk(pixels: lowGeometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
-        columnStore = TensorStorage(capacity: lowGeometry.patchSize * maxBatch * lowGeometry.outPixels)
     }
 
     /// Kernel rows (or columns) of 3×3 that phase `a`'s tap `u` sums: [0], [1,2] / [0,1], [2].
@@ -65,8 +65,11 @@ public struct UpsampleConv2d: @unchecked Sendable {
 
     private mutating func workspaces(_ count: Int) -> [ConvWorkspace] {
         while workspaces.count < count {
-            workspaces.append(ConvWorkspace(patch: lowGeometry.patchSize, outChannels: 4 * outChannels,
-                                            chunkColumns: chunk * lowGeometry.outPixels))
+            // `padded` also holds one masked output plane for the gather of a fused activation.
+            let low = lowGeometry, columns = chunk * low.outPixels
+            workspaces.append(ConvWorkspace(columns: low.patchSize * columns, outputMatrix: 4 * outChannels * columns,
+                                            weights: 4 * outChannels * low.patchSize, outChannels: 4 * outChannels,
+                                            padded: max(Im2Col.scratchCount(low), geometry.outPixels)))
         }
         return Array(workspaces.prefix(count))
     }
@@ -96,25 +99,27 @@ public struct UpsampleConv2d: @unchecked Sendable {
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
         let k = UnsafePointer(phaseKernels.data), b = UnsafePointer(weight.store.values(bias))
-        let xp = UnsafePointer(x.data), y = output.data, store = columnStore.data
+        let xp = UnsafePointer(x.data), y = output.data, slope = activationSlope
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             let ws = spaces[t]
             for c in range {
                 let first = c * s, samples = first..<min(n, first + s)
-                let cols = samples.count * low.outPixels, col = store + first * low.patchSize * low.outPixels
-                Im2Col.im2col(xp + first * low.inputFeatures, batch: samples.count, geometry: low, into: col)
+                let cols = samples.count * low.outPixels, col = ws.columns.data
+                Im2Col.im2col(xp + first * low.inputFeatures, batch: samples.count, geometry: low, into: col,
+                              padded: ws.padded.data)
                 BLAS.sgemm(m: 4 * outs, n: cols, k: low.patchSize, a: k, lda: low.patchSize,
                            b: col, ldb: cols, c: ws.outputMatrix.data, ldc: cols)
                 UpsampleConv2d.interleave(ws.outputMatrix.data, samples: samples, outChannels: outs,
-                                          height: low.height, width: low.width, bias: b, into: y)
+                                          height: low.height, width: low.width, bias: b, slope: slope, into: y)
             }
         }
         return output.withBatch(n)
     }
 
-    /// y[s, o, 2i+a, 2j+b] = Z[(2a+b)·out + o, s'·Q + (i+a)(W+1) + (j+b)] + bias[o], Q = (H+1)(W+1).
+    /// y[s, o, 2i+a, 2j+b] = f(Z[(2a+b)·out + o, s'·Q + (i+a)(W+1) + (j+b)] + bias[o]), Q = (H+1)(W+1),
+    /// f the leaky ReLU of `slope` or the identity.
     private static func interleave(_ z: UnsafePointer<Float>, samples: Range<Int>, outChannels: Int,
-                                   height h: Int, width w: Int, bias: UnsafePointer<Float>,
+                                   height h: Int, width w: Int, bias: UnsafePointer<Float>, slope: Float?,
                                    into y: UnsafeMutablePointer<Float>) {
         let q = (h + 1) * (w + 1), cols = samples.count * q, w2 = 2 * w, plane = 4 * h * w
         for (local, s) in samples.enumerated() {
@@ -127,19 +132,28 @@ public struct UpsampleConv2d: @unchecked Sendable {
                         for j in 0..<w { out[2 * j] = row[j] + bo }
                     }
                 } }
+                if let slope { LeakyActivation.apply(dst, count: plane, slope: slope, into: dst) }
             }
         }
     }
 
     /// The adjoint gather: dZ from dy (zero where no output pixel reads Z); also Σ dy per channel.
-    private static func gather(_ dy: UnsafePointer<Float>, samples: Range<Int>, outChannels: Int,
+    /// With a fused activation (`activation` = its slope and the forward's output), dy is first
+    /// multiplied by its derivative, into the `masked` scratch (one output plane).
+    private static func gather(_ dOut: UnsafePointer<Float>, samples: Range<Int>, outChannels: Int,
                                height h: Int, width w: Int, into z: UnsafeMutablePointer<Float>,
-                               biasGradient db: UnsafeMutablePointer<Float>?) {
+                               biasGradient db: UnsafeMutablePointer<Float>?,
+                               activation: (slope: Float, output: UnsafePointer<Float>)?, masked: UnsafeMutablePointer<Float>) {
         let q = (h + 1) * (w + 1), cols = samples.count * q, w2 = 2 * w, plane = 4 * h * w
         z.update(repeating: 0, count: 4 * outChannels * cols)
         for (local, s) in samples.enumerated() {
             for o in 0..<outChannels {
-                let src = dy + (s * outChannels + o) * plane
+                var src = dOut + (s * outChannels + o) * plane
+                if let activation {
+                    LeakyActivation.gradient(src, output: activation.output + (s * outChannels + o) * plane, count: plane,
+                                             slope: activation.slope, into: masked)
+                    src = UnsafePointer(masked)
+                }
                 if let db {
                     var sum: Float = 0
                     for p in 0..<plane { sum += src[p] }
@@ -168,7 +182,8 @@ public struct UpsampleConv2d: @unchecked Sendable {
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
         let k = UnsafePointer(phaseKernels.data), dy = UnsafePointer(dOut.data)
-        let dxp = dx.data, store = UnsafePointer(columnStore.data)
+        let dxp = dx.data, xp = UnsafePointer(x.data)
+        let activation = activationSlope.map { (slope: $0, output: UnsafePointer(output.data)) }
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             let ws = spaces[t], col = ws.columns.data, dz = ws.outputMatrix.data
             if parameters { ws.zeroGradients() }
@@ -176,15 +191,19 @@ public struct UpsampleConv2d: @unchecked Sendable {
                 let first = c * s, samples = first..<min(n, first + s)
                 let cols = samples.count * low.outPixels
                 UpsampleConv2d.gather(dy, samples: samples, outChannels: outs, height: low.height, width: low.width,
-                                      into: dz, biasGradient: parameters ? ws.biasGradient.data : nil)
+                                      into: dz, biasGradient: parameters ? ws.biasGradient.data : nil,
+                                      activation: activation, masked: ws.padded.data)
                 if parameters {
+                    Im2Col.im2col(xp + first * low.inputFeatures, batch: samples.count, geometry: low, into: col,
+                                  padded: ws.padded.data)
                     BLAS.sgemm(transB: true, m: 4 * outs, n: low.patchSize, k: cols, a: dz, lda: cols,
-                               b: store + first * low.patchSize * low.outPixels, ldb: cols, beta: 1, c: ws.weightGradient.data, ldc: low.patchSize)
+                               b: col, ldb: cols, beta: 1, c: ws.weightGradient.data, ldc: low.patchSize)
                 }
                 if inputs {
                     BLAS.sgemm(transA: true, m: low.patchSize, n: cols, k: 4 * outs, a: k, lda: low.patchSize,
                                b: dz, ldb: cols, c: col, ldc: cols)
-                    Im2Col.col2im(col, batch: samples.count, geometry: low, into: dxp + first * low.inputFeatures)
+                    Im2Col.col2im(col, batch: samples.count, geometry: low, into: dxp + first * low.inputFeatures,
+                                  padded: ws.padded.data)
                 }
             }
         }

@@ -6,10 +6,35 @@ import Dispatch
 /// thread count and a fixed reduction order the results are reproducible. While the workers run,
 /// OpenBLAS is held to one thread (each worker calls single-threaded GEMMs: at the small shapes
 /// of a batch chunk, OpenBLAS's own threading barely scales) and restored afterwards.
+///
+/// `withOwnThreads` goes further for a whole training loop: OpenBLAS stays at one thread
+/// throughout and every layer splits its own work over the T threads. OpenBLAS's idle workers
+/// otherwise spin (sched_yield) after each multi-threaded GEMM and compete with ours for the
+/// cores (≈ 10% of a 2-thread profile), and the trainer's GEMMs are too small to gain from it.
 public enum WorkSplit {
-    /// Workers to use for `count` items: min(threads ?? BLAS.threads, count), at least 1.
+    /// The thread count of the innermost `withOwnThreads`, nil outside. Set and read only from
+    /// the thread that drives the layers.
+    nonisolated(unsafe) private static var ownThreads: Int?
+
+    /// Threads the layers may use: `withOwnThreads`'s count inside one, else BLAS.threads.
+    public static var threads: Int { ownThreads ?? BLAS.threads }
+
+    /// Workers to use for `count` items: min(threads ?? WorkSplit.threads, count), at least 1.
     public static func workers(for count: Int, threads: Int? = nil) -> Int {
-        max(1, min(threads ?? BLAS.threads, count))
+        max(1, min(threads ?? Self.threads, count))
+    }
+
+    /// Runs `body` with OpenBLAS at one thread and `WorkSplit.threads` equal to the BLAS.threads
+    /// of the caller; restores both afterwards.
+    public static func withOwnThreads<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        let saved = BLAS.threads, outer = ownThreads
+        ownThreads = outer ?? saved
+        if saved != 1 { BLAS.threads = 1 }
+        defer {
+            if saved != 1 { BLAS.threads = saved }
+            ownThreads = outer
+        }
+        return try body()
     }
 
     /// Calls `body(worker, items)` for every worker; with one worker, inline on this thread.

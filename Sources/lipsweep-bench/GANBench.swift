@@ -15,7 +15,11 @@ func runGANBench() {
 }
 
 /// Training samples/s of `tiny` and `small` at 1 and 2 threads (`lipsweep-bench gan-train`).
+/// `lipsweep-bench gan-train PRESET THREADS` runs one case only (for profiling).
 func runGANTrainingBench() {
+    let arguments = Array(CommandLine.arguments.dropFirst(2))
+    let presets = arguments.first.flatMap(Preset.init(rawValue:)).map { [$0] } ?? [Preset.tiny, .small]
+    let threadCounts = arguments.dropFirst().first.flatMap(Int.init).map { [$0] } ?? [1, 2]
     print("== gan trainer (twin protocol: N = 5120, d_steps 3, hinge m=8 α=1) ==")
     func synthetic(_ n: Int, seed: UInt64) -> TrainingSet {
         var rng = SeededRandom(seed: seed)
@@ -25,11 +29,11 @@ func runGANTrainingBench() {
     }
     let n = 5120
     let data = synthetic(n, seed: 1)
-    for preset in [Preset.tiny, .small] {
+    for preset in presets {
         let batch = PresetDefaults(preset).batch
         let options = TrainingOptions(batch: batch, loss: .hinge, discriminatorSteps: 3, learningRate: 1e-4,
                                       regularizer: Regularizer(kind: .hinge, alpha: 1, margin: 8), seed: 1)
-        for threads in [1, 2] {
+        for threads in threadCounts {
             BLAS.threads = threads
             let warm = GANTrainer(model: ModelConfig(preset: preset), options: options, data: synthetic(4 * batch, seed: 2))
             _ = try? warm.trainEpoch()

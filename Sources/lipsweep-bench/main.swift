@@ -5,10 +5,14 @@ import Foundation
 let sections: [BenchSection] = [
     nnBenchSection,
     nnLayersBenchSection,
+    im2colBenchSection,
     BenchSection(name: "calo", summary: "simulator, features, npz I/O") { runCaloBench() },
     BenchSection(name: "metrics", summary: "k-means and PRD at the preset shapes") { runMetricsBench() },
     BenchSection(name: "gan", summary: "GAN training samples/s (twin protocol), evaluation time, worker RSS") { runGANBench() },
-    BenchSection(name: "gan-train", summary: "GAN training samples/s only (part of gan)", inAll: false) { runGANTrainingBench() },
+    // The figures (same as gan); `gan-train PRESET THREADS` times one training case only (profiling).
+    BenchSection(name: "gan-train", summary: "as gan; with PRESET THREADS, that training case only", inAll: false) {
+        if CommandLine.arguments.count > 2 { runGANTrainingBench() } else { runGANBench() }
+    },
 ]
 
 let requested = CommandLine.arguments.dropFirst().first ?? "all"

@@ -12,13 +12,13 @@ import NN
         var description: String { "chunkColumns \(chunkColumns), threads \(threads)" }
     }
 
-    /// (y, ∂L/∂x, ∂L/∂θ) of L = Σ r·conv(x) for a layer built from a fixed seed.
-    static func run(_ geometry: ConvGeometry, out: Int, batch: Int, split: Split, spectralNorm: Bool)
-        -> (y: [Float], dx: [Float], dTheta: [Float]) {
+    /// (y, ∂L/∂x, ∂L/∂θ, whether the direct kernels ran) of L = Σ r·conv(x) for a layer built from a fixed seed.
+    static func run(_ geometry: ConvGeometry, out: Int, batch: Int, split: Split, spectralNorm: Bool,
+                    directKernel: Bool = true) -> (y: [Float], dx: [Float], dTheta: [Float], direct: Bool) {
         var rng = SeededRandom(seed: 11)
         let store = ParameterStore()
         var layer = Conv2d(geometry, outChannels: out, maxBatch: batch, store: store, rng: &rng,
-                           spectralNorm: spectralNorm, chunkColumns: split.chunkColumns)
+                           spectralNorm: spectralNorm, chunkColumns: split.chunkColumns, directKernel: directKernel)
         layer.threads = split.threads
         let x = Tensor(n: batch, c: geometry.channels, h: geometry.height, w: geometry.width)
         GradientCheck.normal(x, &rng)
@@ -29,7 +29,8 @@ import NN
         let dx = layer.backward(r).toArray()
         // Twice: gradients accumulate, so a second backward must add the same amount again.
         _ = layer.forward(x); _ = layer.backward(r)
-        return (y.toArray(), dx, Array(UnsafeBufferPointer(start: store.gradients, count: store.parameterCount)))
+        return (y.toArray(), dx, Array(UnsafeBufferPointer(start: store.gradients, count: store.parameterCount)),
+                layer.usesDirectKernel)
     }
 
     static func maxRelative(_ a: [Float], _ b: [Float]) -> Float {

@@ -15,7 +15,15 @@ import Tensor
         Case(n: 1, c: 2, h: 6, w: 5, k: 3, s: 1, p: 0, o: 2),
         Case(n: 2, c: 1, h: 10, w: 7, k: 4, s: 3, p: 2, o: 3),
         Case(n: 2, c: 3, h: 5, w: 5, k: 1, s: 2, p: 0, o: 2),
+        Case(n: 2, c: 2, h: 8, w: 18, k: 3, s: 2, p: 1, o: 3),    // stride-2 phase split: vectors + tail
+        Case(n: 2, c: 2, h: 6, w: 5, k: 3, s: 2, p: 1, o: 2),     // stride-2 phase split: tail only
     ]
+
+    /// A padded-plane scratch filled with NaN: a result that read it unwritten would show.
+    static func withScratch(_ g: ConvGeometry, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        var scratch = [Float](repeating: .nan, count: max(1, Im2Col.scratchCount(g)))
+        scratch.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
 
     static func random(_ count: Int, _ rng: inout SeededRandom) -> [Float] {
         (0..<count).map { _ in Float(rng.normal()) }
@@ -48,7 +56,7 @@ import Tensor
                             _ col: inout [Float], _ out: inout [Float]) {
         let cols = t.n * g.outPixels
         x.withUnsafeBufferPointer { xp in col.withUnsafeMutableBufferPointer { cp in
-            Im2Col.im2col(xp.baseAddress!, batch: t.n, geometry: g, into: cp.baseAddress!)
+            Self.withScratch(g) { Im2Col.im2col(xp.baseAddress!, batch: t.n, geometry: g, into: cp.baseAddress!, padded: $0) }
         }}
         wt.withUnsafeBufferPointer { wp in col.withUnsafeBufferPointer { cp in out.withUnsafeMutableBufferPointer { op in
             BLAS.sgemm(m: t.o, n: cols, k: g.patchSize, a: wp.baseAddress!, lda: g.patchSize,
@@ -70,7 +78,7 @@ import Tensor
                        b: dp.baseAddress!, ldb: cols, c: cp.baseAddress!, ldc: cols)
         }}}
         dcol.withUnsafeBufferPointer { cp in dx.withUnsafeMutableBufferPointer { xp in
-            Im2Col.col2im(cp.baseAddress!, batch: t.n, geometry: g, into: xp.baseAddress!)
+            Self.withScratch(g) { Im2Col.col2im(cp.baseAddress!, batch: t.n, geometry: g, into: xp.baseAddress!, padded: $0) }
         }}
         var ref = [Double](repeating: 0, count: dx.count)
         for s in 0..<t.n { for o in 0..<t.o { for oh in 0..<g.outHeight { for ow in 0..<g.outWidth {
