@@ -36,8 +36,13 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
+# Every child a test starts has its own deadline; this one bounds the whole run, so that a
+# hang is a failed `make test` in minutes instead of a CI job killed after its budget.
+TEST_TIMEOUT ?= 40m
 test: deps
-	$(SWIFT) test -c release
+	$(SWIFT) build -c release --build-tests
+	@timeout --kill-after=30s $(TEST_TIMEOUT) $(SWIFT) test -c release --skip-build; status=$$?; \
+	if [ $$status -eq 124 ] || [ $$status -eq 137 ]; then echo "make test: the suite did not finish within $(TEST_TIMEOUT)" >&2; fi; exit $$status
 
 bench: deps
 	$(SWIFT) build -c release --product lipsweep-bench

@@ -91,8 +91,12 @@ start_munge() {
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge 2>/dev/null || true
   # As the munge user when it exists (munged refuses some ownership mixes as root).
-  if id munge >/dev/null 2>&1; then su -s /bin/sh munge -c "munged --force" || munged --force
-  else munged --force; fi
+  # Its standard streams go to a file: a daemon must not hold the caller's pipes open.
+  local log="$state/munged.out" started=0
+  if id munge >/dev/null 2>&1; then
+    su -s /bin/sh munge -c "munged --force" </dev/null >>"$log" 2>&1 || munged --force </dev/null >>"$log" 2>&1 || started=1
+  else munged --force </dev/null >>"$log" 2>&1 || started=1; fi
+  [ $started = 0 ] || die "munged did not start: $(tail -3 "$log")"
 }
 
 wait_ready() {
@@ -103,15 +107,28 @@ wait_ready() {
   die "the cluster did not come up within 20 s; see $state/slurmctld.log and $state/slurmd.log"
 }
 
+# The daemons would inherit every descriptor the caller left open, and keep it open for their
+# whole life: a caller waiting for EOF on a pipe, or (Foundation's Process) on a socket it
+# handed to this script, would wait for ever. Close all but stdin/out/err (and bash's own 255).
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+  done
+}
+
 case "$cmd" in
   start)
     need_tools
+    close_inherited_fds
     mkdir -p "$state/ctld" "$state/d"
     start_munge
     if ! alive "$state/slurmctld.pid" || ! alive "$state/slurmd.pid"; then
       write_conf
-      alive "$state/slurmctld.pid" || slurmctld -f "$conf"
-      alive "$state/slurmd.pid" || slurmd -f "$conf"
+      # Their standard streams go to files: a daemon must not hold the caller's pipes open.
+      alive "$state/slurmctld.pid" || slurmctld -f "$conf" </dev/null >>"$state/slurmctld.out" 2>&1
+      alive "$state/slurmd.pid" || slurmd -f "$conf" </dev/null >>"$state/slurmd.out" 2>&1
     fi
     wait_ready
     # A node left DOWN/DRAIN by an earlier unclean stop is made usable again.

@@ -73,11 +73,8 @@ import Testing
         // `simulate` refuses 0 events, so build an empty but valid file by hand: the fixture's
         // writer is the library, which the CLI tests do not import — use numpy when present.
         let path = dir.appendingPathComponent("empty.npz").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sys, numpy as np; np.savez(sys.argv[1], EnergyDeposit=np.zeros((0, 30, 30), np.float32), ParticleMomentum=np.zeros((0, 3)), ParticlePoint=np.zeros((0, 2)))", path]
-        try p.run(); p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return }  // no numpy on this machine
+        let numpy = try Child.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import sys, numpy as np; np.savez(sys.argv[1], EnergyDeposit=np.zeros((0, 30, 30), np.float32), ParticleMomentum=np.zeros((0, 3)), ParticlePoint=np.zeros((0, 2)))", path])
+        guard numpy.status == 0 else { return }  // no numpy on this machine
         let r = try Binary.run(["inspect", path])
         #expect(r.status == 0)
         #expect(r.stdout.contains("events          0 (the arrays are empty)"))

@@ -16,16 +16,13 @@ enum LocalSlurm {
         where !FileManager.default.isExecutableFile(atPath: tool) {
             return "\(tool) missing: install the Debian packages slurm-wlm and munge (`make deps` does as root)"
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [Repo.path("scripts/slurm-local.sh"), "start", stateDirectory]
-        let err = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        do { try p.run() } catch { return "cannot run scripts/slurm-local.sh: \(error)" }
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? nil : "scripts/slurm-local.sh start failed: \(message)"
+        // The script starts daemons: Child gives them files, not pipes, to inherit.
+        let start: Child.Result
+        do {
+            start = try Child.run(URL(fileURLWithPath: "/bin/bash"), [Repo.path("scripts/slurm-local.sh"), "start", stateDirectory],
+                                  timeout: 120)
+        } catch { return "scripts/slurm-local.sh start: \(error)" }
+        return start.status == 0 ? nil : "scripts/slurm-local.sh start failed: \(start.stderr)"
     }()
 
     /// Starts the cluster or cancels the calling test with the reason.
@@ -41,17 +38,7 @@ enum LocalSlurm {
     /// Runs a SLURM client command (squeue, scancel) against the local cluster.
     @discardableResult
     static func client(_ program: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/\(program)")
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try Child.run(URL(fileURLWithPath: "/usr/bin/\(program)"), args, environment: env, timeout: 60).stdout
     }
 
     /// Waits until `condition` holds (polling every 0.1 s), up to `seconds`.

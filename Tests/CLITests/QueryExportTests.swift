@@ -97,7 +97,7 @@ import Testing
     @Test func queryAndExportWorkWhileASweepRuns() throws {
         let (_, results, spec) = try Sweeps.smokeSetup("live")
         let scheduler = try Sweeps.start(["run", spec, "--results", results.path], env: ["FAKE_EPOCH_SECONDS": "0.3"])
-        defer { kill(scheduler.processIdentifier, SIGKILL); scheduler.waitUntilExit() }
+        defer { kill(scheduler.processIdentifier, SIGKILL); try? Child.waitForExit(scheduler, what: "the scheduler") }
         try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM epochs")) ?? 0 >= 1 }
         let q = try Sweeps.lipsweep(["query", "--results", results.path, "--format", "json", "--columns", "number,state,epochs_done"])
         #expect(q.status == 0, "\(q.stderr)")

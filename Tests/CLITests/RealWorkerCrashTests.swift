@@ -52,7 +52,7 @@ import Testing
         }
         let (trial, pid) = try #require(victim)
         #expect(kill(pid, SIGKILL) == 0)
-        scheduler.waitUntilExit()
+        try Child.waitForExit(scheduler, what: "the scheduler")
         #expect(scheduler.terminationStatus == 0)
         #expect(try Sweeps.count(results, "SELECT attempts FROM trials WHERE id = \(trial)") == 2)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'completed'") == 2)
@@ -64,7 +64,7 @@ import Testing
         let scheduler = try startRealRun(spec, results)
         try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM epochs")) ?? 0 >= 2 }
         kill(scheduler.processIdentifier, SIGKILL)
-        scheduler.waitUntilExit()
+        try Child.waitForExit(scheduler, what: "the scheduler")
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'running'") >= 1)
         // Its orphaned workers are still training; the rerun kills them and resumes their trials.
         let r = try Binary.run(["run", spec, "--results", results.path])
@@ -77,7 +77,7 @@ import Testing
         let scheduler = try startRealRun(spec, results)
         try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM epochs")) ?? 0 >= 2 }
         kill(scheduler.processIdentifier, SIGINT)
-        scheduler.waitUntilExit()
+        try Child.waitForExit(scheduler, what: "the scheduler")
         #expect(scheduler.terminationStatus == 128 + SIGINT)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state NOT IN ('pending', 'completed')") == 0)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pending'") >= 1)

@@ -57,16 +57,8 @@ import Testing
         let (_, html) = try Self.report()
         let file = Repo.scratch("chromium").appendingPathComponent("report.html")
         try html.write(to: file, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Repo.path("Tests/scripts/report-in-chromium.sh"))
-        p.arguments = [file.path, "4"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
-        #expect(text.contains("4 SVG plots rendered"))
+        let r = try Child.run(URL(fileURLWithPath: Repo.path("Tests/scripts/report-in-chromium.sh")), [file.path, "4"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("4 SVG plots rendered"), "\(r.stdout)\n\(r.stderr)")
     }
 }

@@ -72,7 +72,7 @@ import Testing
         }
         #expect(started)
         try LocalSlurm.client("scancel", [try #require(job)])
-        run.waitUntilExit()
+        try Child.waitForExit(run, what: "the attached SLURM run")
         #expect(run.terminationStatus == 0)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'completed'") == 4)
         #expect(try Sweeps.count(results, "SELECT attempts FROM trials WHERE number = 0") == 2)
@@ -188,7 +188,7 @@ import Testing
         try p.run()
         #expect(try LocalSlurm.waitFor(30) { try String(contentsOf: out, encoding: .utf8).contains("submitted job array") })
         kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
+        try Child.waitForExit(p, what: "the interrupted SLURM run")
         #expect(p.terminationStatus == 128 + SIGINT)
         let text = try String(contentsOf: out, encoding: .utf8)
         #expect(text.contains("the SLURM jobs keep running") && text.contains("lipsweep sync --results") && text.contains("lipsweep cancel --results"))
@@ -234,6 +234,31 @@ import Testing
             SELECT count(*) FROM trials WHERE state = 'failed' AND attempts = 1
             AND error = 'worker rejected its config: training.lr: must be positive'
             """) == 4)
+    }
+
+    /// The daemons the script starts must not keep the caller's descriptors: Foundation's
+    /// Process (and any caller reading a pipe to EOF) would otherwise wait until munged exits.
+    /// This is how the suite once hung in CI. Restarts every daemon, leaving the cluster up.
+    @Test func startReturnsToACallerThatWaitsOnItsDescriptors() throws {
+        try LocalSlurm.require()
+        let script = Repo.path("scripts/slurm-local.sh")
+        try Child.run(URL(fileURLWithPath: "/bin/bash"), [script, "stop", LocalSlurm.stateDirectory], timeout: 60)
+        try Child.run(URL(fileURLWithPath: "/usr/bin/pkill"), ["-x", "munged"], timeout: 10)
+        #expect(try LocalSlurm.waitFor(10) { (try Child.run(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-x", "munged"])).status != 0 })
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [script, "start", LocalSlurm.stateDirectory]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        try Child.waitForExit(p, timeout: 60, what: "scripts/slurm-local.sh start (daemons holding the caller's descriptors?)")
+        #expect(p.terminationStatus == 0)
+        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "export SLURM_CONF=\(LocalSlurm.conf)\n")
+        // The restarted cluster runs work.
+        let (_, results, spec) = try Sweeps.smokeSetup("slurm-restarted")
+        let r = try Sweeps.lipsweep(Self.slurmArgs(spec, results), env: Self.env())
+        #expect(r.status == 0, "\(r.stderr)")
     }
 
     /// A PATH holding python3 (for the scripted worker) and no SLURM commands.

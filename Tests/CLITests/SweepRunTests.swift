@@ -96,7 +96,7 @@ import Testing
         let scheduler = try Sweeps.start(["run", spec, "--results", results.path], env: slow)
         try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM epochs")) ?? 0 >= 3 }
         kill(scheduler.processIdentifier, SIGKILL)
-        scheduler.waitUntilExit()
+        try Child.waitForExit(scheduler, what: "the scheduler")
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'running'") >= 1)
         let r = try Sweeps.lipsweep(["run", spec, "--results", results.path])
         #expect(r.status == 0, "\(r.stderr)")
@@ -114,7 +114,7 @@ import Testing
         #expect(second.status == 2)
         #expect(second.stderr.contains("another lipsweep run (pid \(scheduler.processIdentifier))"))
         kill(scheduler.processIdentifier, sig)
-        scheduler.waitUntilExit()
+        try Child.waitForExit(scheduler, what: "the scheduler")
         #expect(scheduler.terminationStatus == 128 + sig)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state NOT IN ('pending', 'completed')") == 0)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pending'") >= 2)
@@ -185,17 +185,10 @@ func waitFor(_ condition: () throws -> Bool) throws {
         let dir = Repo.scratch("tty")
         let spec = try Sweeps.writeSpec(Sweeps.smokeSpec, in: dir)
         let command = "\(Binary.lipsweep.path) run \(spec) --results \(dir.appendingPathComponent("results").path)"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        p.arguments = ["-qec", command, "/dev/null"]
-        p.environment = ProcessInfo.processInfo.environment.merging(Sweeps.env(["FAKE_EPOCH_SECONDS": "0.3"])) { $1 }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let r = try Child.run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"],
+                              environment: Sweeps.env(["FAKE_EPOCH_SECONDS": "0.3"]))
+        let text = r.stdout
+        #expect(r.status == 0)
         #expect(text.contains("\u{1B}[1A\u{1B}[2K"))                      // redrawn in place
         #expect(text.contains("0/4 done, 2 running, 0 failed, 2 pending"))
         #expect(text.contains("  #0 sn lr=0.001 seed=1  epoch 1/3  PRD 0.02"))
