@@ -11,12 +11,13 @@ BIN = .build/release/lipsweep
 
 all: build
 
-# Debian packages the build links against, python3 for the tests' scripted worker, and
-# slurm-wlm + munge for the SLURM tests' single-node cluster (scripts/slurm-local.sh).
+# Debian packages the build links against, python3 for the tests' scripted worker, and, as
+# root, slurm-wlm + munge for the SLURM tests' single-node cluster (scripts/slurm-local.sh)
+# and chromium for rendering the HTML report headless (Tests/scripts/report-in-chromium.sh).
 # Installed when missing and running as root; otherwise a clear message says what to install
-# (without root the SLURM tests are skipped with that reason).
+# (without root the SLURM and Chromium tests are skipped with that reason).
 DEB_PACKAGES = libopenblas-dev libsqlite3-dev python3
-ROOT_DEB_PACKAGES = slurm-wlm munge
+ROOT_DEB_PACKAGES = slurm-wlm munge chromium
 deps:
 	@missing=""; \
 	wanted="$(DEB_PACKAGES)"; [ "$$(id -u)" = "0" ] && wanted="$$wanted $(ROOT_DEB_PACKAGES)"; \
