@@ -50,7 +50,7 @@ struct RunCommand: ParsableCommand {
             sweep "\(parsed.name)": \(summary.completed) completed, \(summary.diverged) diverged, \(summary.failed) failed, \
             \(summary.pending - onCluster) pending\(onSlurm ? ", \(onCluster) on SLURM" : ""); \
             \(String(format: "%.1f", summary.wallSeconds)) s\
-            \(onSlurm ? "" : ", worker slots busy \(String(format: "%.0f", 100 * summary.slotUtilisation))%")
+            \(onSlurm ? "" : ", worker slots busy \(String(format: "%.1f", 100 * summary.slotUtilisation))%")
             results: \(dir.database.path)
             """)
         if onSlurm && !summary.clusterJobs.isEmpty {
