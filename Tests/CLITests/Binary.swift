@@ -40,6 +40,12 @@ enum Child {
 
     struct TimedOut: Error, CustomStringConvertible {
         var description: String
+
+        /// Records the timeout as an issue of the running test and returns the error to throw.
+        static func recorded(_ message: String) -> TimedOut {
+            Issue.record(Comment(rawValue: message))
+            return TimedOut(description: message)
+        }
     }
 
     /// Runs `executable args…` to completion and returns its exit status (128 + N when killed
@@ -65,8 +71,7 @@ enum Child {
             let command = ([executable.lastPathComponent] + args).joined(separator: " ")
             let message = "`\(command)` did not finish within \(Int(timeout)) s and was killed;"
                 + " stdout ends: \(result.stdout.suffix(1500))\n stderr ends: \(result.stderr.suffix(1500))"
-            Issue.record(Comment(rawValue: message))
-            throw TimedOut(description: message)
+            throw TimedOut.recorded(message)
         }
         return result
     }
@@ -131,8 +136,7 @@ enum Child {
     static func waitForExit(_ p: Process, timeout: Double = defaultTimeout, what: String = "the process") throws {
         guard wait(p, timeout: timeout) else {
             let message = "\(what) (pid \(p.processIdentifier)) did not exit within \(Int(timeout)) s and was killed"
-            Issue.record(Comment(rawValue: message))
-            throw TimedOut(description: message)
+            throw TimedOut.recorded(message)
         }
     }
 

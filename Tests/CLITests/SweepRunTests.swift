@@ -165,14 +165,9 @@ import Testing
     }
 }
 
-/// Polls `condition` every 50 ms for up to 20 s.
+/// Polls `condition` for up to 20 s; records an issue when it never holds.
 func waitFor(_ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(20)
-    while Date() < deadline {
-        if try condition() { return }
-        usleep(50_000)
-    }
-    Issue.record("timed out waiting")
+    if try !LocalSlurm.waitFor(20, condition) { Issue.record("timed out waiting") }
 }
 
 /// On a terminal (a pseudo-terminal from util-linux `script`), `run` draws a live block:
