@@ -1,9 +1,12 @@
 // swift-tools-version: 6.2
 // lipsweep: hyperparameter sweeps of Lipschitz-regularised calorimeter GANs.
 // Layering (each target imports only those to its left):
-//   CBLAS → Tensor → NN → Calo → Metrics → GAN → Sweep → lipsweep (CLI)
-// The orchestrator (Sweep) never imports the trainer (GAN): a trial is a child process and
-// the two share only the JSON-lines worker protocol.
+//   UserErrors, DurableFiles, JSONText, TrialProtocol, CaloFormat   (leaves shared by both sides)
+//   CBLAS → Tensor → NN → Calo → Metrics → GAN   (the trainer and its numeric core)
+//   Sweep (the orchestrator) → lipsweep (CLI)
+// The orchestrator (Sweep) never imports the trainer (GAN) nor the numeric core (Tensor, NN,
+// Calo, Metrics): a trial is a child process and the two share only the worker protocol,
+// whose trial config, epoch fields and quality gain the TrialProtocol target defines once.
 import PackageDescription
 
 let package = Package(
@@ -20,8 +23,21 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
+        // The user-mistake error protocol (exit code 2) every layer throws.
+        .target(name: "UserErrors"),
+        // Files written so that a crash or power cut leaves the old one or the new one (fsync,
+        // rename, fsync of the directory), and checksummed frames to tell a torn file.
+        .target(name: "DurableFiles", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The worker protocol's one definition: the trial config (keys, types, defaults,
+        // presets, ranges, regularizer parameter rules), the epoch fields, the quality gain.
+        .target(name: "TrialProtocol", dependencies: ["UserErrors", .product(name: "Yams", package: "Yams")]),
+        // Calorimeter events and their .npz file format (no numeric core), so the orchestrator
+        // can check a data file before a sweep runs.
+        .target(name: "CaloFormat", dependencies: ["UserErrors", "DurableFiles",
+                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // OpenBLAS through a module map over cblas.h; the only C in the package.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Storage, GEMM, im2col, seeded random numbers. Knows nothing of physics.
@@ -29,15 +45,16 @@ let package = Package(
         // Layers with forward/backward, losses, spectral norm, Adam, parameter store.
         .target(name: "NN", dependencies: ["Tensor"]),
         // Calorimeter data: shower simulator, .npz I/O, preprocessing, physics features.
-        .target(name: "Calo", dependencies: ["Tensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        // k-means, PRD curves and AUC, RAW/Physical PRD, quality gain.
-        .target(name: "Metrics", dependencies: ["Tensor", "Calo"]),
+        .target(name: "Calo", dependencies: ["Tensor", "CaloFormat"]),
+        // k-means, PRD curves and AUC, RAW/Physical PRD.
+        .target(name: "Metrics", dependencies: ["Tensor", "Calo", "UserErrors"]),
         // The embedded GAN trainer: presets, losses, Lipschitz regularizers, evaluation, checkpoints.
-        .target(name: "GAN", dependencies: ["Tensor", "NN", "Calo", "Metrics", "JSONText", .product(name: "Yams", package: "Yams")]),
+        .target(name: "GAN", dependencies: ["Tensor", "NN", "Calo", "Metrics", "JSONText", "TrialProtocol", "DurableFiles",
+                                            "UserErrors"]),
         // The sweep orchestrator: YAML specs, trial store (SQLite), scheduler of worker
         // processes, query/export/report. Never imports the trainer (worker protocol only).
         .target(name: "Sweep", dependencies: [
-            "Tensor", "Metrics", "JSONText",
+            "TrialProtocol", "CaloFormat", "UserErrors", "DurableFiles", "JSONText",
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Subprocess", package: "swift-subprocess"),
@@ -47,17 +64,18 @@ let package = Package(
         .target(name: "JSONText"),
         // Thin command-line interface: parses options and calls the libraries.
         .executableTarget(name: "lipsweep", dependencies: [
-            "Tensor", "NN", "Calo", "Metrics", "Sweep", "GAN",
+            "Tensor", "NN", "Calo", "Metrics", "Sweep", "GAN", "TrialProtocol", "UserErrors", "DurableFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `make bench`: throughput figures in release mode.
-        .executableTarget(name: "lipsweep-bench", dependencies: ["Tensor", "NN", "Calo", "Metrics", "GAN"]),
+        .executableTarget(name: "lipsweep-bench", dependencies: ["Tensor", "NN", "Calo", "Metrics", "GAN", "TrialProtocol"]),
+        .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol", "DurableFiles"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
         .testTarget(name: "CaloTests", dependencies: ["Calo", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
-        .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics"]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Tensor", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics", "TrialProtocol"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "TrialProtocol", "UserErrors", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

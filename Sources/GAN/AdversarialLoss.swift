@@ -1,17 +1,13 @@
 import NN
+import TrialProtocol
 
-/// The adversarial losses of SPEC §5 (option `loss`) on D's raw scores. Each adds its
-/// gradient into the given buffers (zeroed by the caller) and returns its value.
-public enum AdversarialLoss: String, Codable, CaseIterable, Sendable {
-    /// Non-saturating minimax: D: BCE(D(x), 1) + BCE(D(G(z)), 0); G: BCE(D(G(z)), 1).
-    case bce
-    /// D: mean relu(1 − D(x)) + mean relu(1 + D(G(z))); G: −mean D(G(z)).
-    case hinge
-    /// Least squares (Mao et al. 2017): D: ½·mean (D(x) − 1)² + ½·mean D(G(z))²; G: ½·mean (D(G(z)) − 1)².
-    case ls
-    /// D: mean D(G(z)) − mean D(x); G: −mean D(G(z)).
-    case wasserstein
-
+/// The adversarial losses of docs/science.md §5 (option `loss`) on D's raw scores. Each adds
+/// its gradient into the given buffers (zeroed by the caller) and returns its value.
+/// - bce: non-saturating minimax: D: BCE(D(x), 1) + BCE(D(G(z)), 0); G: BCE(D(G(z)), 1).
+/// - hinge: D: mean relu(1 − D(x)) + mean relu(1 + D(G(z))); G: −mean D(G(z)).
+/// - ls: least squares (Mao et al. 2017): D: ½·mean (D(x) − 1)² + ½·mean D(G(z))²; G: ½·mean (D(G(z)) − 1)².
+/// - wasserstein: D: mean D(G(z)) − mean D(x); G: −mean D(G(z)).
+extension AdversarialLoss {
     public func discriminator(real: UnsafeBufferPointer<Float>, fake: UnsafeBufferPointer<Float>,
                               realGradient: UnsafeMutableBufferPointer<Float>,
                               fakeGradient: UnsafeMutableBufferPointer<Float>) -> Double {

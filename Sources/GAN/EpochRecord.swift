@@ -1,5 +1,6 @@
 import JSONText
 import Foundation
+import TrialProtocol
 
 /// One epoch's line of the worker protocol (docs/worker-protocol.md), kept in the checkpoint
 /// for replay. Non-finite numbers are written as null (JSON has no NaN or ∞).
@@ -34,16 +35,28 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         case trainSeconds = "train_seconds", evalSeconds = "eval_seconds"
     }
 
-    /// The protocol's epoch line (one JSON object, no newline).
+    /// The value of one protocol field (nil: not measured this epoch).
+    public func field(_ name: EpochField) -> Double? {
+        switch name {
+        case .dLoss: dLoss
+        case .gLoss: gLoss
+        case .regLoss: regLoss
+        case .rawPRD: rawPRD
+        case .physPRD: physPRD
+        case .lipschitzBound: lipschitzBound
+        case .lipschitzEmpirical: lipschitzEmpirical
+        case .kProduct: kProduct
+        case .trainSeconds: trainSeconds
+        case .evalSeconds: evalSeconds
+        }
+    }
+
+    /// The protocol's epoch line (one JSON object, no newline): every EpochField, then k.
     public func jsonLine(replayed: Bool) -> String {
         var fields: [(String, String)] = [("type", "\"epoch\""), ("epoch", "\(epoch)")]
-        fields += [("d_loss", JSONNumber.format(dLoss)), ("g_loss", JSONNumber.format(gLoss)),
-                   ("reg_loss", JSONNumber.format(regLoss)), ("raw_prd", JSONNumber.format(rawPRD)),
-                   ("phys_prd", JSONNumber.format(physPRD)), ("lipschitz_bound", JSONNumber.format(lipschitzBound)),
-                   ("lipschitz_empirical", JSONNumber.format(lipschitzEmpirical)),
-                   ("k", "[" + k.map { JSONNumber.format($0) }.joined(separator: ",") + "]"),
-                   ("k_product", JSONNumber.format(kProduct)), ("train_seconds", JSONNumber.format(trainSeconds)),
-                   ("eval_seconds", JSONNumber.format(evalSeconds)), ("replayed", replayed ? "true" : "false")]
+        fields += EpochField.allCases.map { ($0.rawValue, JSONNumber.format(field($0))) }
+        fields += [("k", "[" + k.map { JSONNumber.format($0) }.joined(separator: ",") + "]"),
+                   ("replayed", replayed ? "true" : "false")]
         return JSONNumber.object(fields)
     }
 }

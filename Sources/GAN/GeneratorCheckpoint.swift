@@ -2,13 +2,14 @@ import Calo
 import Tensor
 
 /// Generation from a saved trial: G rebuilt from the checkpoint's config and parameters,
-/// conditions standardised with the stored training statistics (SPEC §2.2).
+/// conditions standardised with the stored training statistics (docs/science.md §2.2).
 public enum GeneratorCheckpoint {
     /// One event per condition of `conditions` (its momentum and point are copied).
     public static func generate(_ state: CheckpointState, generatorState: [UInt8], conditions: CaloEvents,
                                 seed: UInt64, batch: Int = 256) throws -> CaloEvents {
         var unused = SeededRandom(seed: 0)
-        let g = Generator(config: state.config.model, maxBatch: batch, rng: &unused)
+        let settings = TrialSettings(state.config)
+        let g = Generator(config: settings.model, maxBatch: batch, rng: &unused)
         try g.store.restore(from: generatorState)
         var rng = SeededRandom(seed: seed, stream: 0x6E4E)
         let c = state.statistics.standardisedConditions(conditions)
@@ -16,7 +17,7 @@ public enum GeneratorCheckpoint {
                              momentum: conditions.momentum, point: conditions.point)
         c.withUnsafeBufferPointer { cp in
             out.energy.withUnsafeMutableBufferPointer { e in
-                EventSampler.generate(g, conditions: cp, threshold: Float(state.config.dataset.threshold), rng: &rng, into: e)
+                EventSampler.generate(g, conditions: cp, threshold: Float(settings.dataset.threshold), rng: &rng, into: e)
             }
         }
         return out

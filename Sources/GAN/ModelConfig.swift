@@ -1,14 +1,11 @@
 import NN
 import Tensor
+import TrialProtocol
 
-/// The named model sizes of SPEC §4.
-public enum Preset: String, Codable, CaseIterable, Sendable {
-    case tiny, small, paper
-}
-
-/// Layer sizes of the conditional GAN (SPEC §4). Every field may override its preset's value.
+/// Layer sizes of the conditional GAN (docs/science.md §4). Every field may override its
+/// preset's value.
 public struct ModelConfig: Codable, Sendable, Equatable {
-    /// Slope of every LeakyReLU in G and D (SPEC §4; torch_twin.py's 0.2).
+    /// Slope of every LeakyReLU in G and D (docs/science.md §4; torch_twin.py's 0.2).
     public static let leakySlope: Float = 0.2
 
     /// d_z, the latent dimension of G.
@@ -25,38 +22,13 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.discriminatorWidths = discriminatorWidths; self.fullyConnected = fullyConnected
     }
 
-    public init(preset: Preset) {
-        switch preset {
-        case .tiny: self.init(latent: 32, width: 16, discriminatorWidths: [8, 16, 32, 32, 32], fullyConnected: [64, 32])
-        case .small: self.init(latent: 64, width: 32, discriminatorWidths: [16, 32, 64, 64, 64], fullyConnected: [128, 64])
-        case .paper: self.init(latent: 256, width: 64, discriminatorWidths: [32, 64, 128, 128, 128], fullyConnected: [256, 128])
-        }
-    }
+    /// The sizes of a preset (docs/science.md §4's table).
+    public init(preset: Preset) { self.init(TrialConfig.Model(preset: preset)) }
 
-    /// A description of the first invalid field, or nil.
-    public var problem: String? {
-        if latent < 1 { return "d_z must be ≥ 1 (got \(latent))" }
-        if width < 2 || width % 2 != 0 { return "width must be an even number ≥ 2 (got \(width))" }
-        if discriminatorWidths.count != 5 || discriminatorWidths.contains(where: { $0 < 1 }) {
-            return "d_widths must be 5 positive integers (got \(discriminatorWidths))"
-        }
-        if fullyConnected.count != 2 || fullyConnected.contains(where: { $0 < 1 }) {
-            return "fc must be 2 positive integers (got \(fullyConnected))"
-        }
-        return nil
-    }
-}
-
-/// The non-model defaults of a preset (SPEC §4's table).
-public struct PresetDefaults: Sendable, Equatable {
-    public var batch: Int, trainEvents: Int, testEvents: Int, epochs: Int, clusters: Int, prdRuns: Int
-
-    public init(_ preset: Preset) {
-        switch preset {
-        case .tiny: (batch, trainEvents, testEvents, epochs, clusters, prdRuns) = (64, 6_000, 2_000, 30, 50, 3)
-        case .small: (batch, trainEvents, testEvents, epochs, clusters, prdRuns) = (256, 10_000, 5_000, 30, 100, 3)
-        case .paper: (batch, trainEvents, testEvents, epochs, clusters, prdRuns) = (256, 60_000, 60_000, 150, 400, 10)
-        }
+    /// The sizes of a trial config's model section: each override, else the preset's value.
+    public init(_ model: TrialConfig.Model) {
+        self.init(latent: model.latent, width: model.resolvedWidth, discriminatorWidths: model.discriminatorWidths,
+                  fullyConnected: model.fullyConnected)
     }
 }
 

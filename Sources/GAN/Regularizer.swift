@@ -1,7 +1,8 @@
-/// The Lipschitz regularizers of SPEC §5.1 (soft-margin paper eqs. 6–9; LeCam: Tseng et al. 2021).
-public enum RegularizerKind: String, Codable, CaseIterable, Sendable {
-    case none, sn, alphaK = "alpha-k", l2, linf, hinge, lecam
+import TrialProtocol
 
+/// The Lipschitz regularizers of docs/science.md §5.1 (soft-margin paper eqs. 6–9; LeCam:
+/// Tseng et al. 2021), as the trainer applies them.
+extension RegularizerKind {
     /// Every conv and FC weight of D is spectrally normalised (all but `none`).
     public var usesSpectralNorm: Bool { self != .none }
 
@@ -23,11 +24,13 @@ public struct Regularizer: Codable, Sendable, Equatable {
     public var margin: Double
     public var lambda: Double
 
-    public init(kind: RegularizerKind, alpha: Double = 1, margin: Double = 2, lambda: Double = 0.3) {
+    public init(kind: RegularizerKind, alpha: Double = RegularizerParameter.alpha.defaultValue,
+                margin: Double = RegularizerParameter.margin.defaultValue,
+                lambda: Double = RegularizerParameter.lambda.defaultValue) {
         self.kind = kind; self.alpha = alpha; self.margin = margin; self.lambda = lambda
     }
 
-    /// D's extra loss in the k_i and its gradient ∂/∂k_i (SPEC §5.1 table):
+    /// D's extra loss in the k_i and its gradient ∂/∂k_i (docs/science.md §5.1 table):
     ///   alpha-k  α·k3                      ∂k3 = α
     ///   l2       α·Σ k_i²                  ∂k_i = 2α·k_i
     ///   linf     α·Π|k_i|                  ∂k_i = α·sign(k_i)·Π_{j≠i}|k_j|

@@ -1,4 +1,6 @@
-/// What the GAN trains on (SPEC §2.2), N events in row-major arrays:
+import TrialProtocol
+
+/// What the GAN trains on (docs/science.md §2.2), N events in row-major arrays:
 /// `images` N×900 log(1 + E), `conditions` N×5 standardised (px, py, pz, x0, y0),
 /// `asymmetries` N×2 (asym_along, asym_across) of the raw event: the regressor's targets.
 public struct TrainingSet: Sendable {
@@ -16,7 +18,7 @@ public struct TrainingSet: Sendable {
     }
 }
 
-/// The optimisation settings of one trial (SPEC §5).
+/// The optimisation settings of one trial (docs/science.md §5).
 public struct TrainingOptions: Codable, Sendable, Equatable {
     public var batch: Int
     public var loss: AdversarialLoss
@@ -31,7 +33,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// The trial seed: weights, noise, batch order, k-means.
     public var seed: UInt64
     /// A step whose D or G loss exceeds this in magnitude ends the trial as diverged, as a
-    /// non-finite one does (SPEC §5). Why a threshold: in float32 a run that has blown up
+    /// non-finite one does (docs/science.md §5). Why a threshold: in float32 a run that has blown up
     /// (γ = 10: losses 1e10–1e34, G's output 1e12) often stays finite — D's hinge saturates,
     /// its gradients vanish and nothing overflows — yet it never recovers and its PRD is 0.
     /// Healthy hinge/BCE/LS losses are O(1–100), Wasserstein ones at most ~L·‖x‖ ≈ 1e5 even
@@ -39,12 +41,11 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// non-finite rule.
     public var divergenceThreshold: Double
 
-    public static let defaultDivergenceThreshold = 1e8
-
-    public init(batch: Int = 64, loss: AdversarialLoss = .hinge, discriminatorSteps: Int = 3,
-                regressionWeight: Double = 1, learningRate: Double = 1e-3, generatorLearningRate: Double? = nil,
-                regularizer: Regularizer = Regularizer(kind: .hinge), seed: UInt64 = 1,
-                divergenceThreshold: Double = Self.defaultDivergenceThreshold) {
+    /// Every value explicit: a trial's come from its config (`TrialSettings`), whose defaults
+    /// are TrialProtocol's.
+    public init(batch: Int, loss: AdversarialLoss, discriminatorSteps: Int, regressionWeight: Double, learningRate: Double,
+                generatorLearningRate: Double? = nil, regularizer: Regularizer, seed: UInt64,
+                divergenceThreshold: Double = TrialConfig.Training.defaultDivergenceThreshold) {
         self.batch = batch; self.loss = loss; self.discriminatorSteps = discriminatorSteps
         self.regressionWeight = regressionWeight; self.learningRate = learningRate
         self.generatorLearningRate = generatorLearningRate; self.regularizer = regularizer; self.seed = seed

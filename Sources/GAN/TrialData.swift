@@ -1,6 +1,7 @@
 import Calo
 import Foundation
 import Tensor
+import UserErrors
 
 /// The events of one trial (SPEC §2): the training set as the GAN sees it (§2.2), the raw
 /// held-out test events for evaluation (§6) and the condition statistics of the training set.
@@ -12,8 +13,8 @@ public struct TrialData: Sendable {
     /// Simulated: `train + test` events of the simulator with `dataset.seed`, the first
     /// `train` for training. npz: the file's events in an order shuffled with `dataset.seed`,
     /// the first `train` for training and the next `test` held out.
-    public static func load(_ config: TrialConfig, threads: Int = 1) throws -> TrialData {
-        let d = config.dataset, total = d.train + d.test
+    public static func load(_ settings: TrialSettings, threads: Int = 1) throws -> TrialData {
+        let d = settings.dataset, total = d.train + d.test
         let events: CaloEvents
         switch d.source {
         case .simulated:

@@ -3,6 +3,7 @@ import Foundation
 import Metrics
 import NN
 import Tensor
+import TrialProtocol
 
 /// How a trial ended: the protocol's `end` line.
 public struct TrialOutcome: Sendable, Equatable {
@@ -32,11 +33,13 @@ public struct TrialOutcome: Sendable, Equatable {
 /// the epoch's line (so a line seen means its checkpoint is on disk).
 public final class TrialRunner {
     public let config: TrialConfig
+    public let settings: TrialSettings
     public let checkpointDirectory: URL?
     public let threads: Int
 
     public init(config: TrialConfig, checkpointDirectory: URL?, threads: Int = 1) {
-        self.config = config; self.checkpointDirectory = checkpointDirectory; self.threads = threads
+        self.config = config; self.settings = TrialSettings(config)
+        self.checkpointDirectory = checkpointDirectory; self.threads = threads
     }
 
     /// Runs the trial. `emit` receives each protocol line (stdout), `progress` human text (stderr).
@@ -46,32 +49,31 @@ public final class TrialRunner {
     public func run(resume: Bool, stopAfter: Int? = nil, emit: (String) -> Void,
                     progress: (String) -> Void = { _ in }) throws -> TrialOutcome? {
         BLAS.threads = threads
-        let data = try TrialData.load(config, threads: threads)
-        let trainer = GANTrainer(model: config.model, options: config.training, data: data.training)
-        let evaluator = try Evaluator(test: data.test, statistics: data.statistics, clusters: config.evaluation.clusters,
-                                      runs: config.evaluation.prdRuns, zOffset: Float(config.dataset.zOffset),
-                                      threshold: Float(config.dataset.threshold))
+        let data = try TrialData.load(settings, threads: threads)
+        let evaluator = try Evaluator(test: data.test, statistics: data.statistics, clusters: settings.evaluation.clusters,
+                                      runs: settings.evaluation.prdRuns, zOffset: Float(settings.dataset.zOffset),
+                                      threshold: Float(settings.dataset.threshold))
+        var trainer = GANTrainer(model: settings.model, options: settings.training, data: data.training)
         var records: [EpochRecord] = []
-        if resume, let dir = checkpointDirectory, let saved = try Checkpoint.read(from: dir) {
-            guard saved.state.config == config else {
-                throw CheckpointError(file: Checkpoint.url(in: dir).path,
-                                      problem: "was written for a different trial config")
-            }
+        if resume, let dir = checkpointDirectory {
             do {
-                try trainer.generator.store.restore(from: saved.generator)
-                try trainer.discriminator.store.restore(from: saved.discriminator)
+                if let saved = try Checkpoint.read(from: dir) {
+                    records = try restore(saved, into: trainer, file: Checkpoint.url(in: dir).path)
+                    for r in records { emit(r.jsonLine(replayed: true)) }
+                    progress("resumed after epoch \(saved.state.epoch) (\(records.count) epoch lines replayed)")
+                }
             } catch {
-                throw CheckpointError(file: Checkpoint.url(in: dir).path, problem: error.description)
+                // A torn, truncated or foreign checkpoint never stops a trial: it is set aside
+                // and the trial starts afresh; being deterministic, it recomputes the same
+                // epochs, which the scheduler stores over the old ones.
+                let aside = Checkpoint.setAside(in: dir)
+                progress("\(error.file) \(error.problem): set aside as \(aside); starting the trial afresh")
+                trainer = GANTrainer(model: settings.model, options: settings.training, data: data.training)
+                records = []
             }
-            trainer.random = saved.state.random
-            trainer.discriminatorStepCount = saved.state.discriminatorSteps
-            trainer.lecam = saved.state.lecam
-            records = saved.state.records
-            for r in records { emit(r.jsonLine(replayed: true)) }
-            progress("resumed after epoch \(saved.state.epoch) (\(records.count) epoch lines replayed)")
         }
         var divergence: Divergence?
-        while records.count < config.epochs {
+        while records.count < settings.epochs {
             if let stop = stopAfter, records.count >= stop { return nil }
             let epoch = records.count + 1
             let start = DispatchTime.now()
@@ -83,11 +85,11 @@ public final class TrialRunner {
             }
             let trainSeconds = seconds(since: start)
             let evalStart = DispatchTime.now()
-            let epochSeed = config.training.seed &* 0x9E37_79B9 &+ UInt64(epoch)
+            let epochSeed = settings.training.seed &* 0x9E37_79B9 &+ UInt64(epoch)
             let lipschitz = trainer.measureLipschitz(seed: epochSeed)
             var prd: (raw: Double, physical: Double)?
             var evalSeconds: Double?
-            if epoch % config.evaluation.evalEvery == 0 {
+            if epoch % settings.evaluation.evalEvery == 0 {
                 prd = try evaluator.evaluate(trainer.generator, seed: epochSeed)
                 evalSeconds = seconds(since: evalStart)
             }
@@ -103,22 +105,39 @@ public final class TrialRunner {
             }
             emit(record.jsonLine(replayed: false))
             progress(String(format: "epoch %d/%d  D %.4f  G %.4f  reg %.4f  RAW %@  Phys %@  L %.3g  emp %.3g  Π|k| %.3g  (%.1f s + %.1f s)",
-                            epoch, config.epochs, losses.discriminator, losses.generator, losses.regularization,
+                            epoch, settings.epochs, losses.discriminator, losses.generator, losses.regularization,
                             prd.map { String(format: "%.3f", $0.raw) } ?? "–", prd.map { String(format: "%.3f", $0.physical) } ?? "–",
                             lipschitz.bound, lipschitz.empirical, lipschitz.kProduct, trainSeconds, evalSeconds ?? 0))
         }
-        let outcome = Self.outcome(config: config, records: records, divergence: divergence)
+        let outcome = Self.outcome(settings: settings, records: records, divergence: divergence)
         emit(outcome.jsonLine)
         return outcome
     }
 
-    /// The end line's figures from the epochs that ran (SPEC §7).
-    public static func outcome(config: TrialConfig, records: [EpochRecord], divergence: Divergence?) -> TrialOutcome {
-        let n = config.qualityGain.epochs
-        let series = records.map { (config.qualityGain.metric == .physPRD ? $0.physPRD : $0.rawPRD) ?? .nan }
-        let qg = QualityGain.compute(physicalPRD: series, epochs: n)
-        let reg = config.training.regularizer
-        let check = LipschitzBoundCheck.compute(bounds: records.map(\.lipschitzBound), learningRate: config.training.learningRate,
+    /// Restores a checkpoint into a fresh trainer; returns its epoch records. A checkpoint of
+    /// another config, or with stores of another shape, is unusable.
+    private func restore(_ saved: (state: CheckpointState, generator: [UInt8], discriminator: [UInt8]), into trainer: GANTrainer,
+                         file: String) throws(CheckpointError) -> [EpochRecord] {
+        guard saved.state.config == config else { throw CheckpointError(file: file, problem: "was written for another trial config") }
+        do {
+            try trainer.generator.store.restore(from: saved.generator)
+            try trainer.discriminator.store.restore(from: saved.discriminator)
+        } catch {
+            throw CheckpointError(file: file, problem: error.description)
+        }
+        trainer.random = saved.state.random
+        trainer.discriminatorStepCount = saved.state.discriminatorSteps
+        trainer.lecam = saved.state.lecam
+        return saved.state.records
+    }
+
+    /// The end line's figures from the epochs that ran (docs/science.md §7).
+    public static func outcome(settings: TrialSettings, records: [EpochRecord], divergence: Divergence?) -> TrialOutcome {
+        let n = settings.qualityGain.epochs, metric = settings.qualityGain.metric
+        let series = records.map { record in metric.value(in: record.field) ?? .nan }
+        let qg = QualityGain.compute(series, epochs: n, metric: metric)
+        let reg = settings.training.regularizer
+        let check = LipschitzBoundCheck.compute(bounds: records.map(\.lipschitzBound), learningRate: settings.training.learningRate,
                                                 hingeMargin: reg.kind == .hinge ? reg.margin : nil, epochs: n)
         let error: String? = divergence.map { "diverged: \($0.description)" } ?? qg.reason ?? check.reason
         return TrialOutcome(state: divergence == nil ? .completed : .diverged, epochs: records.count,

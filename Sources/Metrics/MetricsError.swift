@@ -1,4 +1,4 @@
-import Tensor
+import UserErrors
 
 /// Bad inputs to the metrics: a bad option value or a sample that cannot be scored.
 /// These come from the user (`--clusters 0`, an empty or non-finite `.npz`), so they are

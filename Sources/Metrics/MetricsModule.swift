@@ -1,7 +1,7 @@
-/// k-means, PRD curves, RAW and Physical PRD, quality gain.
+/// k-means, PRD curves, RAW and Physical PRD.
 ///
 /// Layout: `FeatureMatrix` (row-major N×D samples) and `Standardizer`; `MiniBatchKMeans`
 /// (Sculley 2010, k-means++ start, GEMM distances); `PRDCurve` (Sajjadi et al. 2018 on two
-/// histograms) and `PRDEvaluator` (clustering + averaged curve + AUC, SPEC §6);
-/// `QualityGain` and `LipschitzBoundCheck` (SPEC §7).
+/// histograms) and `PRDEvaluator` (clustering + averaged curve + AUC, SPEC §6). The quality
+/// gain is the TrialProtocol target's (`QualityGain`), shared with the orchestrator.
 public enum MetricsModule {}

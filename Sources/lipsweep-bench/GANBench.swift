@@ -2,6 +2,7 @@ import Calo
 import Foundation
 import GAN
 import Tensor
+import TrialProtocol
 
 /// The GAN trainer's throughput (issue 5), under the protocol of torch_twin.py: synthetic
 /// data (X ~ U(0,1) images, c ~ N(0,1), asymmetries ~ N(0,1)), 5,120 training events, the
@@ -30,8 +31,8 @@ func runGANTrainingBench() {
     let n = 5120
     let data = synthetic(n, seed: 1)
     for preset in presets {
-        let batch = PresetDefaults(preset).batch
-        let options = TrainingOptions(batch: batch, loss: .hinge, discriminatorSteps: 3, learningRate: 1e-4,
+        let batch = PresetValues(preset).batch
+        let options = TrainingOptions(batch: batch, loss: .hinge, discriminatorSteps: 3, regressionWeight: 1, learningRate: 1e-4,
                                       regularizer: Regularizer(kind: .hinge, alpha: 1, margin: 8), seed: 1)
         for threads in threadCounts {
             BLAS.threads = threads
@@ -55,7 +56,7 @@ func runGANTrainingBench() {
 /// Time of one evaluation and the peak RSS of a real worker.
 func runGANEvaluationBench() {
     for preset in [Preset.tiny, .small] {
-        let p = PresetDefaults(preset)
+        let p = PresetValues(preset)
         let events = ShowerSimulator.simulate(count: p.trainEvents + p.testEvents, seed: 1)
         let trial = TrialData.make(train: events.slice(0..<p.trainEvents),
                                    test: events.slice(p.trainEvents..<(p.trainEvents + p.testEvents)), zOffset: 7)

@@ -3,6 +3,7 @@ import Calo
 import Foundation
 import Metrics
 import Tensor
+import UserErrors
 
 /// `lipsweep evaluate`: RAW PRD and Physical PRD of any generator's events against real ones,
 /// so a user can score, e.g., their own PyTorch model's output with the sweep's metric.

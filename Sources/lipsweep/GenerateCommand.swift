@@ -3,6 +3,7 @@ import Calo
 import Foundation
 import GAN
 import Tensor
+import UserErrors
 
 /// `lipsweep generate`: the fitted generator as a fast simulator — one event per condition of
 /// an .npz file (its ParticleMomentum and ParticlePoint; EnergyDeposit is ignored).

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Tensor
+import UserErrors
 
 /// The `lipsweep` command: a thin layer that parses options and calls the libraries.
 @main

@@ -12,7 +12,7 @@ struct QueryCommand: ParsableCommand {
 
     @OptionGroup var results: ResultsOption
     @Option(help: "The sweep (default: the most recent).") var sweep: String?
-    @Option(name: .customLong("where"), help: ArgumentHelp("A filter COLUMN OP VALUE, OP one of = != < <= > >= (repeatable; all must hold).", valueName: "FILTER"))
+    @Option(name: .customLong("where"), help: ArgumentHelp("A filter COLUMN OP VALUE, OP one of = != < <= > >= (repeatable; all must hold). VALUE is a number for numeric columns, one of the states, regularizers or losses for those, true/false for lr_within_bound.", valueName: "FILTER"))
     var filters: [String] = []
     @Option(help: ArgumentHelp("Sort by these columns, comma-separated; -COLUMN sorts descending (write --sort=-qg).", valueName: "COLUMNS"))
     var sort: String = "number"
@@ -26,7 +26,7 @@ struct QueryCommand: ParsableCommand {
         var query = TrialQuery()
         query.columns = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         query.sort = sort.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        query.filters = try filters.map(TrialQuery.parseFilter)
+        query.filters = try filters.map { (text) throws(QueryError) in try TrialQuery.parseFilter(text) }
         query.limit = limit
         print(try query.run(store: store, sweepID: s.id).render(format), terminator: "")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DurableFiles
 import Foundation
 import Sweep
 
@@ -12,16 +13,16 @@ struct ResultsOption: ParsableArguments {
 
     /// The results directory, its database (which must exist) and the sweep named, or the
     /// most recent one.
-    func open(sweep name: String?) throws -> (dir: ResultsDirectory, store: SQLiteTrialStore, sweep: SweepRecord) {
+    func open(sweep name: String?) throws -> (dir: ResultsDirectory, store: any TrialStoreReader, sweep: SweepRecord) {
         let dir = ResultsDirectory(directory)
         let store = try dir.openExisting()
         return (dir, store, try dir.sweep(in: store, named: name))
     }
 
-    /// Writes an output file (creating its folder) and prints its path.
+    /// Writes an output file durably (creating its folder) and prints its path.
     static func write(_ text: String, to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: url, atomically: true, encoding: .utf8)
+        try DurableFile.write(text, to: url)
         print(url.path)
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Sweep
 
+extension ExecutorKind: ExpressibleByArgument {}
+
 /// `lipsweep run SPEC`: runs the sweep, or continues it where it stopped.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,16 +24,13 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var results: ResultsOption
     @Option(help: "Worker processes at once (overrides executor.workers).") var workers: Int?
     @Option(help: "OpenBLAS threads per worker (overrides executor.threads).") var threads: Int?
-    @Option(help: "Where trials run: local | slurm (overrides executor.kind).") var executor: String?
+    @Option(help: "Where trials run: local | slurm (overrides executor.kind).") var executor: ExecutorKind?
     @OptionGroup(title: "SLURM (override executor.slurm)") var slurm: SlurmOptionsGroup
     @Flag(help: "SLURM: submit the pending trials and return; `lipsweep sync` ingests and resubmits later.") var detach = false
 
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let executor, !ExecutorConfig.kinds.contains(executor) {
-            throw ValidationError("--executor must be one of \(ExecutorConfig.kinds.joined(separator: ", ")), not \"\(executor)\"")
-        }
         try slurm.validate()
     }
 
@@ -44,7 +43,7 @@ struct RunCommand: ParsableCommand {
         StopSignals.install()
         let dir = ResultsDirectory(results.directory)
         let summary = try SweepRunner(spec: parsed, results: dir, codeVersion: Lipsweep.configuration.version).run(detach: detach)
-        let onSlurm = parsed.executor.kind == "slurm"
+        let onSlurm = parsed.executor.kind == .slurm
         let onCluster = summary.clusterJobs.count
         print("""
             sweep "\(parsed.name)": \(summary.completed) completed, \(summary.diverged) diverged, \(summary.failed) failed, \

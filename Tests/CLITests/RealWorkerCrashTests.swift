@@ -91,6 +91,37 @@ import Testing
         try expectEqualsUninterrupted(results)
     }
 
+    /// A power cut mid-sweep: the scheduler and its workers die at once and the checkpoints on
+    /// disk are torn (one emptied, the others cut short). The rerun sets each torn checkpoint
+    /// aside, restarts its trial from scratch — one line in the trial's log — and ends with
+    /// exactly the epochs of an uninterrupted run.
+    @Test func tornCheckpointsAfterAPowerCutAreSetAsideAndTheRerunLosesNothing() throws {
+        let (results, spec) = try setup("real-torn")
+        let scheduler = try startRealRun(spec, results)
+        try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM epochs")) ?? 0 >= 2 }
+        kill(scheduler.processIdentifier, SIGKILL)
+        try Child.waitForExit(scheduler, what: "the scheduler")
+        let workers = try Sweeps.database(results).read { db in
+            try Int32.fetchAll(db, sql: "SELECT worker_pid FROM trials WHERE state = 'running' AND worker_pid IS NOT NULL")
+        }
+        for pid in workers { Child.killTree(pid) }
+        let checkpoints = results.appendingPathComponent("checkpoints")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: checkpoints.path)
+            .filter { $0.hasSuffix("checkpoint.lipsweep") }.map { checkpoints.appendingPathComponent($0) }
+        #expect(!files.isEmpty)
+        for (i, file) in files.enumerated() {
+            let size = try FileManager.default.attributesOfItem(atPath: file.path)[.size] as! Int
+            #expect(truncate(file.path, off_t(i == 0 ? 0 : size / 2)) == 0)
+        }
+        let r = try Binary.run(["run", spec, "--results", results.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let logs = try FileManager.default.subpathsOfDirectory(atPath: checkpoints.path).filter { $0.hasSuffix("worker.log") }
+            .map { try String(contentsOfFile: checkpoints.appendingPathComponent($0).path, encoding: .utf8) }
+        #expect(logs.filter { $0.contains("set aside") && $0.contains("starting the trial afresh") }.count == files.count,
+                "worker logs:\n\(logs.joined(separator: "\n---\n"))")
+        try expectEqualsUninterrupted(results)
+    }
+
     private func setup(_ name: String) throws -> (URL, String) {
         let dir = Repo.scratch(name)
         return (dir.appendingPathComponent("results"), try Sweeps.writeSpec(Self.spec, in: dir))

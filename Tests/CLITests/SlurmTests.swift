@@ -61,13 +61,13 @@ import Testing
         // Once trial #0 has stored an epoch, cancel its array task mid-trial.
         var job: String?
         let started = try LocalSlurm.waitFor(60) {
-            guard FileManager.default.fileExists(atPath: results.appendingPathComponent("lipsweep.db").path) else { return false }
-            job = try Sweeps.database(results).read { db in
+            // try?: the database file exists a moment before its tables do.
+            job = try? Sweeps.database(results).read { db in
                 try String.fetchOne(db, sql: """
                     SELECT t.job_id FROM trials t WHERE t.number = 0 AND t.state = 'running'
                     AND EXISTS (SELECT 1 FROM epochs e WHERE e.trial_id = t.id)
                     """)
-            }
+            } ?? nil
             return job != nil
         }
         #expect(started)

@@ -144,9 +144,9 @@ import Testing
     @Test(arguments: [
         ("name: x\ngrid:\n  lr: [1e-3, 3e-3\n", "spec.yaml:3", "malformed YAML"),
         ("name: x\ntrainig:\n  lr: 1e-3\n", "spec.yaml:2", "did you mean `training`?"),
-        ("name: x\ntraining:\n  lr: -1e-3\n", "spec.yaml:3", "learning rate must be positive"),
+        ("name: x\ntraining:\n  lr: -1e-3\n", "spec.yaml:3", "training.lr: must be positive, found -1e-3"),
         ("name: x\ngrid:\n  regularizer: [sn]\n  margin: [2]\n", "spec.yaml:4", "no trial uses it"),
-        ("name: x\ntraining:\n  epochs: 10\n", "spec.yaml:3", "fewer than the QG window"),
+        ("name: x\ntraining:\n  epochs: 10\n", "spec.yaml:3", "the QG window of 30 epochs is longer than the 10 training epochs"),
         ("name: x\ndataset:\n  source: npz\n  path: missing.npz\n", "spec.yaml:4", "no such file"),
     ])
     func badSpecIsOneClearMessageAndWritesNothing(_ yaml: String, _ place: String, _ problem: String) throws {

@@ -79,12 +79,14 @@ import Testing
 
     @Test(arguments: [
         ("training:\n  lr: 0.001\n  learning_rate: 3\n", "trial.yaml:3", "unknown key `training.learning_rate`"),
-        ("training:\n  lr: abc\n", "trial.yaml:2", "`training.lr` must be a number"),
-        ("model:\n  preset: huge\n", "trial.yaml:2", "use one of tiny, small, paper"),
+        ("training:\n  lr: abc\n", "trial.yaml:2", "`training.lr` expected a number, found `abc`"),
+        ("model:\n  preset: huge\n", "trial.yaml:2", "choose one of tiny, small, paper"),
         ("training:\n  regularizer: sn\n  batch: 0\n", "trial.yaml:3", "`training.batch`"),
         ("dataset:\n  source: npz\n", "trial.yaml", "needs a path"),
         ("data:\n  train: 3\n", "trial.yaml:1", "unknown section `data`"),
-        ("training:\n  divergence_threshold: 0\n", "trial.yaml", "`training.divergence_threshold` must be > 0"),
+        ("training:\n  divergence_threshold: 0\n", "trial.yaml:2", "`training.divergence_threshold` must be positive, found 0"),
+        ("training:\n  regularizer: sn\n  margin: 2\n", "trial.yaml:3", "sn does not use margin (margin only applies to hinge)"),
+        ("dataset:\n  train: 50\n", "trial.yaml:2", "a batch of 64 is larger than the 50 training events"),
     ])
     func badConfigExits2(_ yaml: String, _ place: String, _ message: String) throws {
         let dir = Self.temporaryDirectory()

@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import TrialProtocol
 import Testing
 
 /// The reference behaviour of SPEC §4 on the built-in data, tiny preset, scaled down to
@@ -20,10 +21,9 @@ import Testing
 
     static func train(_ kind: RegularizerKind, margin: Double = 2, lr: Double, epochs: Int) throws -> LipschitzEstimate {
         var config = TrialFixtures.config(regularizer: kind, train: 1500, lr: lr)
-        config.training.regularizer.margin = margin
-        config.training.regularizer.alpha = 1
-        let data = try TrialData.load(config)
-        let t = GANTrainer(model: config.model, options: config.training, data: data.training)
+        if kind.uses(.margin) { config.training.margin = margin }
+        if kind.uses(.alpha) { config.training.alpha = 1 }
+        let t = try TrialFixtures.trainer(config)
         for _ in 0..<epochs { _ = try t.trainEpoch() }
         return t.measureLipschitz(seed: 1)
     }

@@ -1,4 +1,5 @@
 import GAN
+import TrialProtocol
 import NN
 import Tensor
 import Testing

@@ -1,4 +1,5 @@
 import GAN
+import TrialProtocol
 import Testing
 
 /// The k terms of SPEC §5.1 at k = (2, −0.5, 1.5) (Π|k| = 1.5), α = 0.7, against hand values,

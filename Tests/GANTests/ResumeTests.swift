@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import TrialProtocol
 import Testing
 
 /// Checkpoint and resume (one thread): the metrics of 3 + resume + 3 epochs equal those of
@@ -27,10 +28,41 @@ import Testing
         #expect(b.suffix(3).allSatisfy { $0["replayed"] as? Bool == false })
         #expect(a.map(Self.metrics) == b.map(Self.metrics))
         #expect(straight.lines.last == second.lines.last)
-        // A different config must not resume from this checkpoint.
+        // A checkpoint of another config is set aside, never resumed from: that trial starts afresh.
         var other = config
-        other.training.learningRate = 2e-3
-        #expect(throws: CheckpointError.self) { try TrialFixtures.run(other, directory: dir, resume: true) }
+        other.training.lr = 2e-3
+        let afresh = try TrialFixtures.run(other, directory: dir, resume: true)
+        let fresh = TrialFixtures.objects(afresh.lines).filter { $0["type"] as? String == "epoch" }
+        #expect(fresh.count == 6 && fresh.allSatisfy { $0["replayed"] as? Bool == false })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix(Checkpoint.fileName + ".unusable-") })
+    }
+
+    /// A torn checkpoint (cut short, emptied or scribbled over) never stops a trial: it is set
+    /// aside and the trial recomputes the same epochs from scratch.
+    @Test(arguments: ["truncated", "empty", "flipped"]) func tornCheckpointRestartsTheTrial(_ damage: String) throws {
+        let config = TrialFixtures.config(regularizer: .sn, epochs: 3)
+        let straight = try TrialFixtures.run(config)
+        let dir = TrialFixtures.temporaryDirectory("torn-\(damage)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try TrialFixtures.run(config, directory: dir, stopAfter: 2)
+        var bytes = try Data(contentsOf: Checkpoint.url(in: dir))
+        switch damage {
+        case "truncated": bytes = bytes.prefix(bytes.count * 2 / 3)
+        case "empty": bytes = Data()
+        default: bytes[bytes.count / 2] ^= 0x40      // one bit in the middle of the parameters
+        }
+        try bytes.write(to: Checkpoint.url(in: dir))
+        #expect(throws: CheckpointError.self) { try Checkpoint.read(from: dir) }
+        var progress: [String] = []
+        var lines: [String] = []
+        _ = try TrialRunner(config: config, checkpointDirectory: dir, threads: 1)
+            .run(resume: true, emit: { lines.append($0) }, progress: { progress.append($0) })
+        #expect(progress.contains { $0.contains("set aside") && $0.contains("starting the trial afresh") }, "\(progress)")
+        let a = TrialFixtures.objects(straight.lines).filter { $0["type"] as? String == "epoch" }
+        let b = TrialFixtures.objects(lines).filter { $0["type"] as? String == "epoch" }
+        #expect(b.allSatisfy { $0["replayed"] as? Bool == false })
+        #expect(a.map(Self.metrics) == b.map(Self.metrics))
+        #expect(straight.lines.last == lines.last)
     }
 
     @Test func checkpointFileIsVersionedAndComplete() throws {

@@ -1,6 +1,7 @@
 import Calo
 import Foundation
 import GAN
+import TrialProtocol
 import NN
 import Tensor
 import Testing
@@ -9,8 +10,7 @@ import Testing
 @Suite(.serialized) struct TrainingTests {
     static func trainer(_ kind: RegularizerKind, lr: Double = 1e-3) throws -> GANTrainer {
         let config = TrialFixtures.config(regularizer: kind, train: 320, lr: lr)
-        let data = try TrialData.load(config)
-        return GANTrainer(model: config.model, options: config.training, data: data.training)
+        return try TrialFixtures.trainer(config)
     }
 
     /// Frozen k stay exactly 1; trainable ones move (SPEC §5.1's table).
@@ -49,7 +49,7 @@ import Testing
             let config = TrialFixtures.config(regularizer: .sn)
             let lipschitz = LipschitzEstimate(bound: 1, empirical: 0.5, k: [1, 1, 1])
             let kept = [EpochRecord(epoch: 1, losses: first, prd: (0.1, 0), lipschitz: lipschitz, trainSeconds: 1, evalSeconds: 1)]
-            let outcome = TrialRunner.outcome(config: config, records: kept, divergence: error)
+            let outcome = TrialRunner.outcome(settings: TrialSettings(config), records: kept, divergence: error)
             #expect(outcome.state == .diverged && outcome.epochs == 1 && outcome.divergedAtStep == error.step)
             #expect(outcome.jsonLine.contains("\"state\":\"diverged\"") && outcome.jsonLine.contains("\"diverged_at_step\":\(error.step)"))
         }

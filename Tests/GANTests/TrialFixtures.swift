@@ -1,15 +1,16 @@
 import Foundation
 import GAN
+import TrialProtocol
 
 /// Small trial configs for the training tests (release mode): tiny preset, few events, cheap PRD.
 enum TrialFixtures {
     static func config(regularizer: RegularizerKind = .sn, train: Int = 256, test: Int = 200, epochs: Int = 6,
-                       lr: Double = 1e-3, seed: UInt64 = 1) -> TrialConfig {
+                       lr: Double = 1e-3, seed: Int = 1) -> TrialConfig {
         var c = TrialConfig(preset: .tiny)
         c.dataset.train = train; c.dataset.test = test
-        c.epochs = epochs
-        c.training.learningRate = lr
-        c.training.regularizer.kind = regularizer
+        c.training.epochs = epochs
+        c.training.lr = lr
+        c.training.use(regularizer)
         c.training.seed = seed
         c.evaluation.clusters = 10; c.evaluation.prdRuns = 1
         return c
@@ -20,6 +21,13 @@ enum TrialFixtures {
             .appendingPathComponent("lipsweep-gan-tests-\(getpid())-\(name)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+
+    /// The trainer of `config`, on its training data.
+    static func trainer(_ config: TrialConfig) throws -> GANTrainer {
+        let settings = TrialSettings(config)
+        let data = try TrialData.load(settings)
+        return GANTrainer(model: settings.model, options: settings.training, data: data.training)
     }
 
     /// Runs a trial and returns its epoch records (decoded from the emitted lines) and outcome.

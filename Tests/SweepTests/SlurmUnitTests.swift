@@ -99,41 +99,48 @@ private func append(_ text: String, to file: URL) throws {
     h.seekToEndOfFile(); h.write(Data(text.utf8)); try h.close()
 }
 
-@Suite struct SpoolIngestionTests {
-    @Test func completeLinesOnlyAndReingestingChangesNothing() throws {
+private func epochs(_ lines: [WorkerLine]) -> [EpochRecord] {
+    lines.compactMap { if case let .epoch(record, _) = $0 { record } else { nil } }
+}
+
+@Suite struct SpoolReadingTests {
+    @Test func completeLinesOnlyAndRereadingChangesNothing() throws {
         let (store, trial, dir) = try runningTrial()
         let file = dir.appendingPathComponent("lines.jsonl")
         let third = epochLine(3)
         // Two whole lines and the first half of a third (a worker mid-write, or killed).
         try append(epochLine(1) + "\n" + epochLine(2) + "\n" + third.prefix(40), to: file)
-        let ingestor = SpoolIngestor(store: store)
-        #expect(try ingestor.ingest(trialID: trial.id, file: file).epochs.map(\.epoch) == [1, 2])
-        #expect(try store.epochs(trialID: trial.id).map(\.epoch) == [1, 2])
-        #expect(try ingestor.ingest(trialID: trial.id, file: file).epochs.isEmpty)
+        let reader = SpoolReader()
+        let first = reader.read(trialID: trial.id, file: file)
+        #expect(epochs(first).map(\.epoch) == [1, 2])
+        for e in epochs(first) { try store.recordEpoch(trialID: trial.id, e) }
+        #expect(reader.read(trialID: trial.id, file: file).isEmpty)
         let before = try store.epochs(trialID: trial.id)
 
-        // A fresh process (a later `lipsweep sync`) reads the file from the start: same rows.
-        #expect(try SpoolIngestor(store: store).ingest(trialID: trial.id, file: file).epochs.count == 2)
+        // A fresh process (a later `lipsweep sync`) reads the file from the start; stored
+        // again (an upsert), the rows stay as they were.
+        let again = SpoolReader().read(trialID: trial.id, file: file)
+        #expect(epochs(again).count == 2)
+        for e in epochs(again) { try store.recordEpoch(trialID: trial.id, e) }
         #expect(try store.epochs(trialID: trial.id) == before)
 
         // The rest of line 3, a replayed line 1 (a resumed attempt), an end line.
         try append(String(third.dropFirst(40)) + "\n" + epochLine(1, replayed: true) + "\nnot json\n"
                    + #"{"type":"end","state":"completed","epochs":3}"# + "\n", to: file)
-        let r = try ingestor.ingest(trialID: trial.id, file: file)
-        #expect(r.epochs.map(\.epoch) == [3, 1])
-        #expect(r.unrecognised == ["not json"])
-        #expect(ingestor.endState(trialID: trial.id) == "completed")
+        let rest = reader.read(trialID: trial.id, file: file)
+        #expect(epochs(rest).map(\.epoch) == [3, 1])
+        #expect(rest.contains(.unrecognised("not json")))
+        #expect(rest.contains { if case let .end(end) = $0 { end.state == .completed && end.epochs == 3 } else { false } })
+        for e in epochs(rest) { try store.recordEpoch(trialID: trial.id, e) }
         let all = try store.epochs(trialID: trial.id)
         #expect(all.map(\.epoch) == [1, 2, 3])
         #expect(Array(all.prefix(2)) == before)
         #expect(all[2].physPRD == 0.03 && all[2].k == [1, 1.1])
-        #expect(try SpoolIngestor(store: store).ingest(trialID: trial.id, file: file).epochs.count == 4)
-        #expect(try store.epochs(trialID: trial.id) == all)
     }
 
     @Test func aMissingFileIsNothingYet() throws {
-        let (store, trial, dir) = try runningTrial()
-        #expect(try SpoolIngestor(store: store).ingest(trialID: trial.id, file: dir.appendingPathComponent("none")).epochs.isEmpty)
+        let (_, trial, dir) = try runningTrial()
+        #expect(SpoolReader().read(trialID: trial.id, file: dir.appendingPathComponent("none")).isEmpty)
     }
 }
 
@@ -149,7 +156,7 @@ private func append(_ text: String, to file: URL) throws {
         let spool = Spool(dir.appendingPathComponent("spool"))
         let trialDir = spool.trialDirectory(trial)
         try FileManager.default.createDirectory(at: trialDir, withIntermediateDirectories: true)
-        try trial.config!.workerFileText.write(to: trialDir.appendingPathComponent("trial.json"), atomically: true, encoding: .utf8)
+        try trial.config.workerFileText.write(to: trialDir.appendingPathComponent("trial.json"), atomically: true, encoding: .utf8)
         try spool.write(Spool.Manifest(sweep: "s", threads: 1, trials: [String(trial.number): trialDir.lastPathComponent]))
         var env = ProcessInfo.processInfo.environment
         env["LIPSWEEP_WORKER"] = Self.fakeWorker
@@ -196,7 +203,7 @@ private func append(_ text: String, to file: URL) throws {
         #expect(try migrated.read { db in try Int.fetchOne(db, sql: "SELECT version FROM schema_version") } == 2)
         let again = try #require(try migrated.trial(id: trial.id))
         #expect(again.state == .running && again.configHash == trial.configHash && again.jobID == nil)
-        try migrated.assignJob(trialID: trial.id, jobID: "5_0")
+        try migrated.assignWorker(trialID: trial.id, pid: nil, jobID: "5_0")
         #expect(try migrated.trial(id: trial.id)?.jobID == "5_0")
     }
 }
@@ -215,7 +222,7 @@ private func append(_ text: String, to file: URL) throws {
         expected.partition = "gpu"; expected.time = "2:00:00"; expected.account = "calo"; expected.cpusPerTask = 8
         expected.mem = "8G"; expected.arrayThrottle = 20; expected.extraFlags = ["--qos=long"]; expected.spool = "/shared/spool"
         expected.pollSeconds = 2.5
-        #expect(spec.executor.kind == "slurm" && spec.executor.threads == 4)
+        #expect(spec.executor.kind == .slurm && spec.executor.threads == 4)
         #expect(spec.executor.slurm == expected)
         // Stored with the sweep as JSON and read back by `sync`.
         let json = try JSONEncoder().encode(spec.executor)

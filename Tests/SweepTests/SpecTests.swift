@@ -1,6 +1,7 @@
 import Foundation
 import Sweep
 import Testing
+import TrialProtocol
 
 private func parse(_ yaml: String, file: String = "t.yaml") throws -> SweepSpec {
     try SweepSpec.parse(text: yaml, file: file, baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory()))
@@ -33,12 +34,12 @@ private func specError(_ yaml: String) -> SpecError? {
             """)
         // sn: 3 lr × 2 seeds; hinge: 2 margins × 3 × 2; alpha-k: 2 alphas × 3 × 2.
         #expect(spec.trials.count == 6 + 12 + 12)
-        let sn = spec.trials.filter { $0.config.training.regularizer == "sn" }
+        let sn = spec.trials.filter { $0.config.training.regularizer == .sn }
         #expect(sn.allSatisfy { $0.config.training.margin == nil && $0.config.training.alpha == nil })
-        let hinge = spec.trials.filter { $0.config.training.regularizer == "hinge" }
+        let hinge = spec.trials.filter { $0.config.training.regularizer == .hinge }
         #expect(Set(hinge.compactMap(\.config.training.margin)) == [1, 8])
         #expect(hinge.allSatisfy { $0.config.training.alpha == 1 })
-        let alphaK = spec.trials.filter { $0.config.training.regularizer == "alpha-k" }
+        let alphaK = spec.trials.filter { $0.config.training.regularizer == .alphaK }
         #expect(Set(alphaK.compactMap(\.config.training.alpha)) == [0.5, 2])
         #expect(Set(spec.trials.map(\.config.training.lr)) == [1e-4, 1e-3, 1e-2])
         #expect(Set(spec.trials.map(\.config.training.seed)) == [1, 2])
@@ -73,19 +74,20 @@ private func specError(_ yaml: String) -> SpecError? {
         #expect(e2?.description.hasPrefix("t.yaml:2: ") == true)
     }
 
-    @Test func badValuesNameTheirLine() {
+    @Test func badValuesNameTheirLine() throws {
         #expect(specError("grid:\n  lr: [1e-3, -1e-3]\n")?.line == 2)
-        #expect(specError("training:\n  lr: -0.1\n")?.description.contains("learning rate must be positive") == true)
+        #expect(specError("training:\n  lr: -0.1\n")?.description.contains("must be positive, found -0.1") == true)
         let margin = specError("grid:\n  regularizer: [sn, l2]\n  margin: [2]\n")
         #expect(margin?.line == 3)
         #expect(margin?.description.contains("hinge") == true)
         let window = specError("training:\n  epochs: 10\nqg:\n  epochs: 30\n")
-        #expect(window?.line == 2)
-        #expect(window?.description.contains("fewer than the QG window") == true)
+        #expect(window?.line == 4)
+        #expect(window?.description.contains("longer than the 10 training epochs") == true)
         let npz = specError("dataset:\n  source: npz\n  path: nowhere/events.npz\n")
         #expect(npz?.line == 3)
         #expect(npz?.description.contains("no such file") == true)
-        #expect(specError("grid:\n  regularizer: [hinge]\n")?.description.contains("needs a margin") == true)
+        // A hinge sweep without a margin takes the default m = 2 (TrialProtocol), as `train` does.
+        #expect(try parse("grid:\n  regularizer: [hinge]\n").trials.map(\.config.training.margin) == [2])
         #expect(specError("regularizers:\n  sn: {margin: [2]}\ngrid: {regularizer: [sn]}\n")?.line == 2)
         #expect(specError("training:\n  regularizer: spectral\n")?.line == 2)
         #expect(specError("seeds: [1]\nrepeats: 2\n") != nil)

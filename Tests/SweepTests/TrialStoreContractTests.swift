@@ -1,11 +1,13 @@
 import Foundation
+import GRDB
 import Sweep
 import Testing
+import TrialProtocol
 
 /// The rules of `TrialStore` (see its documentation), written once; every backend is listed
 /// in `backends` and must pass all of them.
 enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
-    case sqlite
+    case sqlite, memory
     var description: String { rawValue }
 
     func make() throws -> any TrialStore {
@@ -13,6 +15,8 @@ enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
         case .sqlite:
             let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("store-\(UUID().uuidString)")
             return try SQLiteTrialStore(path: dir.appendingPathComponent("lipsweep.db").path)
+        case .memory:
+            return MemoryTrialStore()
         }
     }
 }
@@ -40,7 +44,7 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
         #expect(after.map(\.number) == [0, 1, 2, 3, 4, 5])
         #expect(Array(after.prefix(4)) == trials)
         #expect(after[4].lr == 1e-2)
-        #expect(after.first { $0.regularizer == "hinge" }?.twoOverM == 1.0)
+        #expect(after.first { $0.regularizer == .hinge }?.twoOverM == 1.0)
         #expect(after[0].config == more.first { $0.configHash == after[0].configHash }?.config)
     }
 
@@ -105,10 +109,10 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
         let (sweep, trials) = try seeded(store)
         let id = trials[0].id
         #expect(throws: StoreError.invalidTransition(trial: id, from: "pending", to: "running")) {
-            try store.assignJob(trialID: id, jobID: "12_0")
+            try store.assignWorker(trialID: id, pid: nil, jobID: "12_0")
         }
         try store.claim(trialID: id, workerPID: nil)
-        try store.assignJob(trialID: id, jobID: "12_0")
+        try store.assignWorker(trialID: id, pid: nil, jobID: "12_0")
         #expect(try store.trial(id: id)?.jobID == "12_0")
         try store.release(trialID: id, error: "TIMEOUT", countsAsAttempt: true)
         try store.claim(trialID: id, workerPID: nil)
@@ -148,15 +152,15 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
     @Test func eq11AndSlopeAndBound() {
         let prd = [0.1, 0.3, 0.2, 0.6]
         let epochs = prd.enumerated().map { EpochRecord(epoch: $0 + 1, physPRD: $1, lipschitzBound: 1.5 + Double($0)) }
-        let q = TrialQualityGain.compute(epochs: epochs, window: 4, metric: "phys_prd", lr: 0.5, margin: 4)
+        let q = TrialQualityGain.compute(epochs: epochs, window: 4, metric: .physPRD, lr: 0.5, margin: 4)
         // (1/4)·[(0.3−0.1) + (0.2−0.3) + (0.6−0.2)] = 0.125
         #expect(abs(q.qg! - 0.125) < 1e-15)
         // slope over x = 1..4: Σ(x−2.5)(y−0.3)/Σ(x−2.5)² = (−1.5·−0.2 −0.5·0 + 0.5·−0.1 + 1.5·0.3)/5 = 0.14
         #expect(abs(q.qgSlope! - 0.14) < 1e-12)
         #expect(q.l30 == 4.5 && q.twoOverL30 == 2 / 4.5 && q.lrWithinBound == false && q.twoOverM == 0.5)
-        let short = TrialQualityGain.compute(epochs: Array(epochs.prefix(2)), window: 4, metric: "phys_prd", lr: 0.5, margin: nil)
+        let short = TrialQualityGain.compute(epochs: Array(epochs.prefix(2)), window: 4, metric: .physPRD, lr: 0.5, margin: nil)
         #expect(short.qg == nil && short.reason?.contains("2 of the 4") == true && short.twoOverM == nil)
-        let raw = TrialQualityGain.compute(epochs: epochs, window: 4, metric: "raw_prd", lr: 0.5, margin: nil)
+        let raw = TrialQualityGain.compute(epochs: epochs, window: 4, metric: .rawPRD, lr: 0.5, margin: nil)
         #expect(raw.qg == nil && raw.reason?.contains("only 0 of the 4 epochs") == true)
     }
 }

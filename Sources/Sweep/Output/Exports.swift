@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import TrialProtocol
 
 /// The CSV exports of a sweep (`lipsweep export KIND`).
 public enum Export: String, CaseIterable, Sendable {
@@ -10,11 +10,11 @@ public enum Export: String, CaseIterable, Sendable {
     /// One row per trial: its best PRD and the Lipschitz bound it had then (Figs. 2–3).
     case prdVsL = "prd-vs-l"
 
-    public func table(store: SQLiteTrialStore, sweepID: Int64) throws -> TextTable {
+    public func table(store: any TrialStoreReader, sweepID: Int64) throws -> TextTable {
         switch self {
-        case .qg: return try qgTable(store.trials(sweepID: sweepID))
-        case .epochs: return try epochsTable(store, sweepID)
-        case .prdVsL: return try prdVsLTable(store, sweepID)
+        case .qg: return qgTable(try store.trials(sweepID: sweepID))
+        case .epochs: return epochsTable(try TrialSummary.all(store, sweepID: sweepID))
+        case .prdVsL: return prdVsLTable(try TrialSummary.all(store, sweepID: sweepID))
         }
     }
 }
@@ -28,7 +28,7 @@ public func qgTable(_ trials: [TrialRecord]) -> TextTable {
     struct Key: Hashable { var regularizer: String; var margin, alpha, lambda: Double?; var lr: Double }
     var groups: [Key: [TrialRecord]] = [:]
     for t in trials where t.state.isFinished {
-        groups[Key(regularizer: t.regularizer, margin: t.margin, alpha: t.alpha, lambda: t.lambda, lr: t.lr), default: []].append(t)
+        groups[Key(regularizer: t.regularizer.rawValue, margin: t.margin, alpha: t.alpha, lambda: t.lambda, lr: t.lr), default: []].append(t)
     }
     let order = groups.keys.sorted {
         ($0.regularizer, $0.margin ?? -1, $0.alpha ?? -1, $0.lambda ?? -1, $0.lr) < ($1.regularizer, $1.margin ?? -1, $1.alpha ?? -1, $1.lambda ?? -1, $1.lr)
@@ -62,35 +62,52 @@ func sampleSD(_ xs: [Double]) -> Double? {
     return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)).squareRoot()
 }
 
-private func epochsTable(_ store: SQLiteTrialStore, _ sweepID: Int64) throws -> TextTable {
-    let columns = ["number", "config_hash", "regularizer", "loss", "margin", "alpha", "lambda", "lr", "seed", "state", "epoch",
-                   "d_loss", "g_loss", "reg_loss", "raw_prd", "phys_prd", "lipschitz_bound", "lipschitz_empirical", "k_product",
-                   "k_json", "train_seconds", "eval_seconds"]
-    let sql = """
-        SELECT t.number, t.config_hash, t.regularizer, t.loss, t.margin, t.alpha, t.lambda, t.lr, t.seed, t.state, e.epoch,
-               e.d_loss, e.g_loss, e.reg_loss, e.raw_prd, e.phys_prd, e.lipschitz_bound, e.lipschitz_empirical, e.k_product,
-               e.k_json, e.train_seconds, e.eval_seconds
-        FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY t.number, e.epoch
-        """
-    let rows = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: [sweepID]) }
-    return TextTable(columns: columns, rows: rows.map { row in columns.indices.map { cell(row[$0]) } })
+/// The trial columns that lead every per-trial export row.
+private let trialColumns = ["number", "config_hash", "regularizer", "loss", "margin", "alpha", "lambda", "lr", "seed", "state"]
+
+private func trialCells(_ t: TrialRecord) -> [TextTable.Cell] {
+    func opt(_ x: Double?) -> TextTable.Cell { x.map(TextTable.Cell.number) ?? .null }
+    return [.int(t.number), .text(t.configHash), .text(t.regularizer.rawValue), .text(t.loss.rawValue), opt(t.margin), opt(t.alpha),
+            opt(t.lambda), .number(t.lr), .int(t.seed), .text(t.state.rawValue)]
 }
 
-/// Best PRD = max over epochs of min(raw_prd, phys_prd) (the quality score of SPEC §6); the
-/// achieved L is the Lipschitz bound at that epoch (earliest epoch on ties).
-private func prdVsLTable(_ store: SQLiteTrialStore, _ sweepID: Int64) throws -> TextTable {
-    let columns = ["regularizer", "margin", "alpha", "lambda", "lr", "seed", "number", "state", "best_prd", "best_epoch",
-                   "raw_prd", "phys_prd", "lipschitz_bound", "lipschitz_empirical", "k_product"]
-    let sql = """
-        SELECT t.regularizer, t.margin, t.alpha, t.lambda, t.lr, t.seed, t.number, t.state,
-               min(e.raw_prd, e.phys_prd) AS best_prd, e.epoch, e.raw_prd, e.phys_prd, e.lipschitz_bound,
-               e.lipschitz_empirical, e.k_product
-        FROM trials t JOIN epochs e ON e.trial_id = t.id
-        WHERE t.sweep_id = ? AND e.epoch = (
-            SELECT e2.epoch FROM epochs e2 WHERE e2.trial_id = t.id AND e2.raw_prd IS NOT NULL AND e2.phys_prd IS NOT NULL
-            ORDER BY min(e2.raw_prd, e2.phys_prd) DESC, e2.epoch ASC LIMIT 1)
-        ORDER BY t.regularizer, t.margin, t.alpha, t.lambda, t.lr, t.seed
-        """
-    let rows = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: [sweepID]) }
-    return TextTable(columns: columns, rows: rows.map { row in columns.indices.map { cell(row[$0]) } })
+/// Long format: one row per trial × epoch, every EpochField (k_json after k_product).
+private func epochsTable(_ summaries: [TrialSummary]) -> TextTable {
+    let fields = EpochField.allCases
+    let split = fields.firstIndex(of: .kProduct)! + 1
+    var table = TextTable(columns: trialColumns + ["epoch"] + fields[..<split].map(\.column) + ["k_json"] + fields[split...].map(\.column))
+    for summary in summaries {
+        for e in summary.epochs.sorted(by: { $0.epoch < $1.epoch }) {
+            let values = fields.map { e[$0].map(TextTable.Cell.number) ?? .null }
+            let k = TextTable.Cell.text(String(decoding: (try? JSONEncoder().encode(e.k)) ?? Data("[]".utf8), as: UTF8.self))
+            table.rows.append(trialCells(summary.trial) + [.int(e.epoch)] + values[..<split] + [k] + values[split...])
+        }
+    }
+    return table
+}
+
+/// Best PRD = max over epochs of min(raw_prd, phys_prd) (the quality score of
+/// docs/science.md §6); the achieved L is the Lipschitz bound at that epoch (earliest epoch on
+/// ties). One row per trial that has such an epoch.
+private func prdVsLTable(_ summaries: [TrialSummary]) -> TextTable {
+    var table = TextTable(columns: ["regularizer", "margin", "alpha", "lambda", "lr", "seed", "number", "state", "best_prd", "best_epoch",
+                                    "raw_prd", "phys_prd", "lipschitz_bound", "lipschitz_empirical", "k_product"])
+    func opt(_ x: Double?) -> TextTable.Cell { x.map(TextTable.Cell.number) ?? .null }
+    let ordered = summaries.sorted { a, b in
+        let keys: [(TextTable.Cell, TextTable.Cell)] = [
+            (.text(a.trial.regularizer.rawValue), .text(b.trial.regularizer.rawValue)), (opt(a.trial.margin), opt(b.trial.margin)),
+            (opt(a.trial.alpha), opt(b.trial.alpha)), (opt(a.trial.lambda), opt(b.trial.lambda)),
+            (.number(a.trial.lr), .number(b.trial.lr)), (.int(a.trial.seed), .int(b.trial.seed))]
+        for (x, y) in keys { let o = TrialQuery.sortOrder(x, y); if o != 0 { return o < 0 } }
+        return false
+    }
+    for summary in ordered {
+        let scored = summary.epochs.compactMap { e in TrialSummary.score(e).map { (e, $0) } }
+        guard let (e, best) = scored.min(by: { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.epoch < $1.0.epoch }) else { continue }
+        let t = summary.trial
+        table.rows.append([.text(t.regularizer.rawValue), opt(t.margin), opt(t.alpha), opt(t.lambda), .number(t.lr), .int(t.seed),
+                           .int(t.number), .text(t.state.rawValue), .number(best), .int(e.epoch), opt(e.rawPRD), opt(e.physPRD),
+                           opt(e.lipschitzBound), opt(e[.lipschitzEmpirical]), opt(e[.kProduct])])
+    }
+    return table
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import UserErrors
 
 /// `lipsweep report`: one self-contained HTML file (inline CSS and SVG, no script, nothing
 /// fetched) with QG against learning rate, best PRD against Lipschitz bound, PRD per epoch of
@@ -7,7 +7,7 @@ import Tensor
 public enum HTMLReport {
     /// - Parameter chosenTrials: trial numbers for the PRD-per-epoch plot; nil picks the trial
     ///   with the best PRD of each regularizer.
-    public static func render(store: SQLiteTrialStore, sweep: SweepRecord, chosenTrials: [Int]? = nil) throws -> String {
+    public static func render(store: any TrialStoreReader, sweep: SweepRecord, chosenTrials: [Int]? = nil) throws -> String {
         let trials = try store.trials(sweepID: sweep.id)
         let qg = qgTable(trials)
         let prdVsL = try Export.prdVsL.table(store: store, sweepID: sweep.id)
@@ -118,7 +118,7 @@ public enum HTMLReport {
         return order.map { best[$0]!.0 }
     }
 
-    static func epochPlot(store: SQLiteTrialStore, trials: [TrialRecord], numbers: [Int]) throws -> String {
+    static func epochPlot(store: any TrialStoreReader, trials: [TrialRecord], numbers: [Int]) throws -> String {
         var plot = SVGPlot(title: "PRD per epoch", xLabel: "epoch", yLabel: "PRD")
         for (i, n) in numbers.enumerated() {
             guard let t = trials.first(where: { $0.number == n }) else {

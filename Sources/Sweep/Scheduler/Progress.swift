@@ -16,10 +16,10 @@ extension ProgressSnapshot {
     init(trials all: [TrialRecord], lastEpoch: [Int64: (epoch: Int, prd: Double?)], epochsThisSession: Int, since started: Date) {
         let running = all.filter { $0.state == .running }.map { t in
             Running(number: t.number, label: trialLabel(t), epoch: lastEpoch[t.id]?.epoch ?? 0,
-                    epochs: t.config?.training.epochs ?? 0, prd: lastEpoch[t.id]?.prd)
+                    epochs: t.config.training.epochs, prd: lastEpoch[t.id]?.prd)
         }
         let remaining = all.filter { !$0.state.isTerminal }.reduce(0) { sum, t in
-            sum + max(0, (t.config?.training.epochs ?? 0) - (lastEpoch[t.id]?.epoch ?? 0))
+            sum + max(0, t.config.training.epochs - (lastEpoch[t.id]?.epoch ?? 0))
         }
         let elapsed = Date().timeIntervalSince(started)
         let eta = epochsThisSession > 0 ? Double(remaining) * elapsed / Double(epochsThisSession) : nil
@@ -89,7 +89,7 @@ func formatDuration(_ seconds: Double) -> String {
 
 /// "hinge m=2 α=1 lr=0.001 seed=1": how a trial is named in logs and progress.
 func trialLabel(_ t: TrialRecord) -> String {
-    var parts = [t.regularizer]
+    var parts = [t.regularizer.rawValue]
     if let m = t.margin { parts.append("m=\(formatNumber(m))") }
     if let a = t.alpha { parts.append("α=\(formatNumber(a))") }
     if let l = t.lambda { parts.append("λ=\(formatNumber(l))") }

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import UserErrors
 
 /// The layout of a results directory (`--results DIR`): `lipsweep.db`, `checkpoints/<sweep>/`,
 /// `exports/`, `report.html`.
@@ -12,7 +12,7 @@ public struct ResultsDirectory: Sendable {
     public func checkpoints(sweep: String) -> URL { url.appendingPathComponent("checkpoints").appendingPathComponent(sweep) }
 
     /// Opens the store for reading; a directory without a database is the user's mistake.
-    public func openExisting() throws -> SQLiteTrialStore {
+    public func openExisting() throws -> any TrialStore {
         guard FileManager.default.fileExists(atPath: database.path) else {
             throw InvalidInput("\(url.path): no lipsweep.db here; run `lipsweep run SPEC --results \(url.path)` first, or give the right --results")
         }
@@ -20,7 +20,7 @@ public struct ResultsDirectory: Sendable {
     }
 
     /// The sweep to show: the one named, or the only/most recent one.
-    public func sweep(in store: SQLiteTrialStore, named name: String?) throws -> SweepRecord {
+    public func sweep(in store: any TrialStoreReader, named name: String?) throws -> SweepRecord {
         let all = try store.sweeps()
         if let name {
             guard let s = all.first(where: { $0.name == name }) else {

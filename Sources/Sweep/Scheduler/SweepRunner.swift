@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import UserErrors
 
 /// `lipsweep run`: creates the sweep or continues it, then schedules its pending trials.
 public struct SweepRunner {
@@ -13,8 +13,8 @@ public struct SweepRunner {
     }
 
     /// Runs the sweep with its executor. `detach` (SLURM only): submit and return at once.
-    public func run(detach: Bool = false, stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> Scheduler.Summary {
-        let slurm = spec.executor.kind == "slurm"
+    public func run(detach: Bool = false, stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> SweepSummary {
+        let slurm = spec.executor.kind == .slurm
         if detach && !slurm {
             throw InvalidInput("--detach: only the SLURM executor runs without lipsweep attached; use `--executor slurm` or `executor.kind: slurm`")
         }
@@ -51,15 +51,12 @@ public struct SweepRunner {
             executor.slurm.spool = Spool.directory(results: results, sweep: spec.name, override: executor.slurm.spool).path
         }
         try store.updateExecutor(sweepID: sweep.id, executorJSON: String(decoding: try JSONEncoder().encode(executor), as: UTF8.self))
-        if slurm {
-            let scheduler = SlurmScheduler(store: store, sweep: sweep, executor: executor, spool: Spool(URL(fileURLWithPath: executor.slurm.spool!)),
-                                           slurm: SlurmCommand(), program: WorkerCommand.resolve(environment: [:]).executable,
-                                           display: display, stopRequested: stopRequested)
-            return try scheduler.run(mode: detach ? .once : .untilDone)
+        let ledger = TrialLedger(store: store, sweep: sweep, executor: executor, display: display)
+        let trialExecutor: any TrialExecutor = switch executor.kind {
+        case .slurm: SlurmExecutor.make(ledger: ledger, settings: executor)
+        case .local: LocalExecutor(settings: executor, checkpoints: results.checkpoints(sweep: spec.name), command: command)
         }
-        let scheduler = Scheduler(store: store, sweep: sweep, executor: executor, checkpoints: results.checkpoints(sweep: spec.name),
-                                  command: command, display: display, stopRequested: stopRequested)
-        return try scheduler.run()
+        return try SweepDriver(ledger: ledger, executor: trialExecutor, stopRequested: stopRequested).run(mode: detach ? .once : .untilDone)
     }
 
     /// Trials left `running` by a scheduler that died (kill -9, power loss) go back to
@@ -69,9 +66,10 @@ public struct SweepRunner {
         let checkpoints = results.checkpoints(sweep: spec.name)
         // A running trial with a SLURM job is the cluster's: `sync`/the SLURM scheduler follows it.
         for trial in stored where trial.state == .running && trial.jobID == nil {
-            if let pid = trial.workerPID, Self.isOurWorker(pid: pid, directory: Scheduler.trialDirectory(checkpoints, trial).path) {
+            let directory = LocalExecutor.trialDirectory(checkpoints, trial).path
+            if let pid = trial.workerPID, Self.isOurWorker(pid: pid, directory: directory) {
                 kill(pid, SIGKILL)
-                while kill(pid, 0) == 0 && Self.isOurWorker(pid: pid, directory: Scheduler.trialDirectory(checkpoints, trial).path) { usleep(10_000) }
+                while kill(pid, 0) == 0 && Self.isOurWorker(pid: pid, directory: directory) { usleep(10_000) }
             }
             try store.release(trialID: trial.id, error: nil, countsAsAttempt: false)
         }

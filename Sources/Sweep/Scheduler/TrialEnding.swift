@@ -7,9 +7,9 @@ enum TrialEnding {
     /// Finishes a trial whose worker printed its end line; returns the log message.
     static func finish(_ trial: TrialRecord, end: WorkerLine.EndLine, store: any TrialStore) throws -> String {
         let config = trial.config
-        let qg = TrialQualityGain.compute(epochs: try store.epochs(trialID: trial.id), window: config?.qg.epochs ?? 30,
-                                          metric: config?.qg.metric ?? "phys_prd", lr: trial.lr, margin: trial.margin)
-        let state: TrialState = end.state == "completed" ? .completed : .diverged
+        let qg = TrialQualityGain.compute(epochs: try store.epochs(trialID: trial.id), window: config.qg.epochs,
+                                          metric: config.qg.metric, lr: trial.lr, margin: trial.margin)
+        let state: TrialState = end.state == .completed ? .completed : .diverged
         var error = end.error
         if state == .diverged, let step = end.divergedAtStep, error == nil { error = "diverged at step \(step)" }
         if qg.qg == nil, let reason = qg.reason { error = [error, "no QG: \(reason)"].compactMap { $0 }.joined(separator: "; ") }

@@ -1,28 +1,28 @@
 import Foundation
+import TrialProtocol
 
 /// One stdout line of a worker (docs/worker-protocol.md, "The lines").
-enum WorkerLine: Equatable {
+public enum WorkerLine: Equatable, Sendable {
     case epoch(EpochRecord, replayed: Bool)
     case end(EndLine)
     /// Not a protocol line (not JSON, or an unknown type): logged, never stored.
     case unrecognised(String)
 
-    struct EndLine: Equatable {
-        var state: String          // completed | diverged
-        var epochs: Int?
-        var error: String?
-        var divergedAtStep: Int?
+    public struct EndLine: Equatable, Sendable {
+        public enum State: String, Sendable { case completed, diverged }
+        public var state: State
+        public var epochs: Int?
+        public var error: String?
+        public var divergedAtStep: Int?
     }
 
-    /// Every field of either line kind; absent and null both read as nil. Decoded with
-    /// JSONDecoder, which parses doubles exactly (Linux's JSONSerialization does not), so the
-    /// database holds the very numbers the worker printed.
+    /// The fields of either line kind besides the EpochField numbers; absent and null both
+    /// read as nil. Decoded with JSONDecoder, which parses doubles exactly (Linux's
+    /// JSONSerialization does not), so the database holds the very numbers the worker printed.
     private struct Fields: Decodable {
         var type: String
         var epoch: Int?
-        var d_loss, g_loss, reg_loss, raw_prd, phys_prd, lipschitz_bound, lipschitz_empirical: Double?
         var k: [Double]?
-        var k_product, train_seconds, eval_seconds: Double?
         var replayed: Bool?
         var state: String?
         var epochs: Int?
@@ -30,20 +30,37 @@ enum WorkerLine: Equatable {
         var diverged_at_step: Int?
     }
 
-    static func parse(_ text: String) -> WorkerLine {
-        guard let f = try? JSONDecoder().decode(Fields.self, from: Data(text.utf8)) else { return .unrecognised(text) }
+    /// Every EpochField the line carries (an older worker that does not send one leaves it NULL).
+    private struct Numbers: Decodable {
+        var values: [EpochField: Double] = [:]
+        struct Key: CodingKey {
+            var stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            for field in EpochField.allCases {
+                if let v = try container.decodeIfPresent(Double.self, forKey: Key(stringValue: field.rawValue)) { values[field] = v }
+            }
+        }
+    }
+
+    public static func parse(_ text: String) -> WorkerLine {
+        let data = Data(text.utf8)
+        guard let f = try? JSONDecoder().decode(Fields.self, from: data) else { return .unrecognised(text) }
         switch f.type {
         case "epoch":
-            guard let epoch = f.epoch, epoch >= 1 else { return .unrecognised(text) }
+            guard let epoch = f.epoch, epoch >= 1, let numbers = try? JSONDecoder().decode(Numbers.self, from: data) else {
+                return .unrecognised(text)
+            }
             let k = f.k ?? []
-            let record = EpochRecord(
-                epoch: epoch, dLoss: f.d_loss, gLoss: f.g_loss, regLoss: f.reg_loss, rawPRD: f.raw_prd, physPRD: f.phys_prd,
-                lipschitzBound: f.lipschitz_bound, lipschitzEmpirical: f.lipschitz_empirical, k: k,
-                kProduct: f.k_product ?? (k.isEmpty ? nil : k.reduce(1) { $0 * abs($1) }),
-                trainSeconds: f.train_seconds, evalSeconds: f.eval_seconds)
+            var record = EpochRecord(epoch: epoch, values: numbers.values, k: k)
+            if record[.kProduct] == nil, !k.isEmpty { record[.kProduct] = k.reduce(1) { $0 * abs($1) } }
             return .epoch(record, replayed: f.replayed ?? false)
         case "end":
-            guard let state = f.state else { return .unrecognised(text) }
+            guard let state = f.state.flatMap(EndLine.State.init(rawValue:)) else { return .unrecognised(text) }
             return .end(EndLine(state: state, epochs: f.epochs, error: f.error, divergedAtStep: f.diverged_at_step))
         default:
             return .unrecognised(text)

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import UserErrors
 
 /// Runs SLURM's client programs (sbatch, squeue, scancel) found on PATH and captures their
 /// output. Every failure becomes a `SlurmError` that names the program and the fix.

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import UserErrors
 
 /// `lipsweep sync` and `lipsweep cancel`: follow or stop a sweep that `lipsweep run` submitted
 /// to SLURM, with the executor settings that run stored in the database.
@@ -9,30 +9,35 @@ public struct SlurmSweep {
 
     public init(results: ResultsDirectory, sweepName: String?) { self.results = results; self.sweepName = sweepName }
 
-    /// One step (ingest, resubmit, submit), or steps until no trial is pending or running.
-    public func sync(wait: Bool, stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> (SweepRecord, Scheduler.Summary) {
-        try withScheduler(stopRequested: stopRequested) { sweep, scheduler in
-            (sweep, try scheduler.run(mode: wait ? .untilDone : .once))
+    /// One step (read the spool, resubmit, submit), or steps until no trial is pending or running.
+    public func sync(wait: Bool, stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> (SweepRecord, SweepSummary) {
+        try withExecutor { sweep, ledger, executor in
+            (sweep, try SweepDriver(ledger: ledger, executor: executor, stopRequested: stopRequested).run(mode: wait ? .untilDone : .once))
         }
     }
 
     /// Cancels the sweep's running tasks and marks their trials cancelled; returns their job ids.
     public func cancel() throws -> (SweepRecord, [String]) {
-        try withScheduler(stopRequested: { false }) { sweep, scheduler in (sweep, try scheduler.cancel()) }
+        try withExecutor { sweep, _, executor in (sweep, try executor.cancel()) }
     }
 
-    private func withScheduler<T>(stopRequested: @escaping () -> Bool, _ body: (SweepRecord, SlurmScheduler) throws -> T) throws -> T {
+    private func withExecutor<T>(_ body: (SweepRecord, TrialLedger, SlurmExecutor) throws -> T) throws -> T {
         let store = try results.openExisting()
         let lock = try DirectoryLock(results.lockFile)
         defer { withExtendedLifetime(lock) {} }
         let sweep = try results.sweep(in: store, named: sweepName)
-        guard let json = sweep.executorJSON, let executor = try? JSONDecoder().decode(ExecutorConfig.self, from: Data(json.utf8)),
-              executor.kind == "slurm", let spool = executor.slurm.spool else {
+        guard let executor = sweep.executor, executor.kind == .slurm, executor.slurm.spool != nil else {
             throw InvalidInput("\(results.database.path): sweep \"\(sweep.name)\" was not run on SLURM; `lipsweep run SPEC --executor slurm` submits it, `lipsweep run SPEC` runs it here")
         }
-        let scheduler = SlurmScheduler(store: store, sweep: sweep, executor: executor, spool: Spool(URL(fileURLWithPath: spool)),
-                                       slurm: SlurmCommand(), program: WorkerCommand.resolve(environment: [:]).executable,
-                                       display: ProgressDisplay(), stopRequested: stopRequested)
-        return try body(sweep, scheduler)
+        let ledger = TrialLedger(store: store, sweep: sweep, executor: executor, display: ProgressDisplay())
+        return try body(sweep, ledger, SlurmExecutor.make(ledger: ledger, settings: executor))
+    }
+}
+
+extension SlurmExecutor {
+    /// The executor of `settings` (whose spool is set) running this very `lipsweep` on the nodes.
+    static func make(ledger: TrialLedger, settings: ExecutorConfig) -> SlurmExecutor {
+        SlurmExecutor(ledger: ledger, settings: settings, spool: Spool(URL(fileURLWithPath: settings.slurm.spool!)),
+                      slurm: SlurmCommand(), program: WorkerCommand.resolve(environment: [:]).executable)
     }
 }

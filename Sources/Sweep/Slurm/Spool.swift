@@ -1,5 +1,6 @@
+import DurableFiles
 import Foundation
-import Tensor
+import UserErrors
 
 /// The spool directory of a SLURM sweep, on a filesystem the nodes share (docs/worker-protocol.md,
 /// "The spool"). Workers write only here; the scheduler alone writes the SQLite database.
@@ -24,7 +25,7 @@ public struct Spool: Sendable {
 
     public var manifestFile: URL { url.appendingPathComponent("manifest.json") }
     public var jobsDirectory: URL { url.appendingPathComponent("jobs") }
-    public func trialDirectory(_ trial: TrialRecord) -> URL { Scheduler.trialDirectory(url, trial) }
+    public func trialDirectory(_ trial: TrialRecord) -> URL { LocalExecutor.trialDirectory(url, trial) }
     public static func linesFile(_ trialDirectory: URL) -> URL { trialDirectory.appendingPathComponent("lines.jsonl") }
     public static func exitFile(_ trialDirectory: URL) -> URL { trialDirectory.appendingPathComponent("exit.json") }
 
@@ -36,12 +37,13 @@ public struct Spool: Sendable {
         public init(sweep: String, threads: Int, trials: [String: String]) { self.sweep = sweep; self.threads = threads; self.trials = trials }
     }
 
-    /// Written atomically (temp file + rename): a worker starting meanwhile reads the old or the new one.
+    /// Written durably (DurableFile): a worker starting meanwhile, or after a crash, reads the
+    /// old manifest or the new one, whole.
     public func write(_ manifest: Manifest) throws {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try encoder.encode(manifest).write(to: manifestFile, options: .atomic)
+        try DurableFile.write(try encoder.encode(manifest), to: manifestFile)
     }
 
     public func readManifest() throws -> Manifest {

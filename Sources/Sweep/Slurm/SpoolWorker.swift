@@ -1,5 +1,6 @@
+import DurableFiles
 import Foundation
-import Tensor
+import UserErrors
 
 /// `lipsweep worker --spool DIR --task N`, what each SLURM array task runs: looks up trial N
 /// in the spool manifest and runs the trainer for it (`lipsweep train`, or LIPSWEEP_WORKER)
@@ -43,7 +44,7 @@ public enum SpoolWorker {
         let status = process.terminationStatus
         let job = [environment["SLURM_ARRAY_JOB_ID"], environment["SLURM_ARRAY_TASK_ID"]].compactMap { $0 }.joined(separator: "_")
         let record = Spool.ExitRecord(job: job, status: status, signal: killed)
-        try JSONEncoder().encode(record).write(to: Spool.exitFile(dir), options: .atomic)
+        try DurableFile.write(try JSONEncoder().encode(record), to: Spool.exitFile(dir))
         return killed ? 128 + status : status
     }
 

@@ -3,7 +3,7 @@
 /// of a run (spec plus command-line overrides) are stored with the sweep, so `lipsweep sync`
 /// resubmits with the settings `lipsweep run` used.
 public struct ExecutorConfig: Equatable, Sendable, Codable {
-    public var kind: String = "local"        // local | slurm
+    public var kind: ExecutorKind = .local
     public var workers: Int = 1              // worker processes at once (local)
     public var threads: Int = 1              // OpenBLAS threads per worker
     public var retries: Int = 2              // extra attempts after a worker dies
@@ -11,8 +11,14 @@ public struct ExecutorConfig: Equatable, Sendable, Codable {
     public var slurm = SlurmOptions()
 
     public init() {}
+}
 
-    public static let kinds = ["local", "slurm"]
+/// Where a sweep's trials run.
+public enum ExecutorKind: String, Codable, CaseIterable, Sendable {
+    /// Worker processes on this machine.
+    case local
+    /// Job arrays on a SLURM cluster, over a spool directory.
+    case slurm
 }
 
 public struct SlurmOptions: Equatable, Sendable, Codable {

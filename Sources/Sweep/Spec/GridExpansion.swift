@@ -1,108 +1,115 @@
+import CaloFormat
 import Foundation
+import TrialProtocol
 
-/// From the read sections to the list of trials: preset defaults made explicit, the checks
-/// that need the whole spec (QG window, data file, parameters no trial uses), then the
-/// product of the grid axes.
+/// From the read sections to the list of trials: the base config (TrialConfigBuilder: the
+/// preset, then the sections' values), the data file checked once, then the product of the
+/// grid axes — regularizer × its own margin/α/λ × the other axes × seed — each trial checked
+/// by the config's own `problems` before anything runs.
 extension SpecReader {
-    /// Expands the grid: regularizer × (its own margin/alpha/lambda) × loss × numeric axes × seed.
-    func expand() throws -> ([PlannedTrial], [String]) {
-        let preset = PresetDefaults.table[model.preset]!
-        let totalEpochs = try epochs?.positiveInt() ?? preset.epochs
-        let windowEpochs = try qgEpochs?.positiveInt() ?? 30
-        if totalEpochs < windowEpochs {
-            let at = epochs ?? qgEpochs!
-            throw at.error("\(totalEpochs) training epochs are fewer than the QG window of \(windowEpochs) epochs",
-                           fix: "raise training.epochs to at least \(windowEpochs) or lower qg.epochs")
-        }
-        var resolvedPath: String?
-        if source == "npz" {
-            guard let dataPath, let raw = try? dataPath.string() else {
-                throw SpecError(file: file, line: nil, keyPath: "dataset.path", problem: "source npz needs a file",
-                                fix: "add `path: events.npz` under dataset")
-            }
-            let url = raw.hasPrefix("/") ? URL(fileURLWithPath: raw) : baseDirectory.appendingPathComponent(raw)
-            let path = url.standardizedFileURL.path
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw dataPath.error("no such file: \(path)", fix: "give an existing .npz file (a relative path starts at the spec's directory)")
-            }
-            resolvedPath = path
-        } else if let dataPath {
-            throw dataPath.error("a path is given but source is simulated", fix: "set `source: npz` or remove path")
-        }
+    func expand() throws -> (trials: [PlannedTrial], axes: [String]) {
+        var sections = sectionValues
+        if let path = try checkedDataPath() { sections["dataset.path"]?.value = .word(path.path) }
+        var builder = TrialConfigBuilder(defaultPlace: file)
+        for (name, given) in sections { builder.set(TrialKeys.named(name)!, given.value, at: given.at.place) }
+        let base = builder.unchecked()
 
-        let regularizers = gridWordsByAxis["regularizer"]?.values ?? [regularizer]
+        let regularizers = grid["training.regularizer"]?.values.map { RegularizerKind(rawValue: $0.description)! }
+            ?? [base.training.regularizer]
         // A regularizer parameter given where no trial uses it is a mistake, not a no-op.
-        for parameter in ["margin", "alpha", "lambda"] where !regularizers.contains(where: { Regularizers.uses($0, parameter) }) {
-            let given = gridNumbersByAxis[parameter]?.at ?? trainingParameter(parameter)?.1
-            if let given {
-                throw given.error("\(parameter) is given but no trial uses it (\(usersText(parameter)))",
-                                  fix: "add such a regularizer to grid.regularizer, or remove \(parameter)")
+        for p in RegularizerParameter.allCases where !regularizers.contains(where: { $0.uses(p) }) {
+            if let given = grid["training.\(p.rawValue)"]?.at ?? sections["training.\(p.rawValue)"]?.at {
+                throw given.error("\(p.rawValue) is given but no trial uses it (\(p.usersText))",
+                                  fix: "add such a regularizer to grid.regularizer, or remove \(p.rawValue)")
             }
         }
-        for (name, at) in perRegularizerAt where !regularizers.contains(name) {
-            throw at.error("`\(name)` is not a regularizer of this sweep", fix: "add it to grid.regularizer or remove this block")
+        for (regularizer, at) in perRegularizerAt where !regularizers.contains(regularizer) {
+            throw at.error("`\(regularizer.rawValue)` is not a regularizer of this sweep", fix: "add it to grid.regularizer or remove this block")
         }
 
-        let losses = gridWordsByAxis["loss"]?.values ?? [loss]
-        let seedList = seeds ?? [seed]
-        let lrs = gridNumbersByAxis["lr"]?.values ?? [lr]
-        let lrGs: [Double?] = gridNumbersByAxis["lr_g"]?.values.map { Optional($0) } ?? [lrG]
-        let alphaRegs = gridNumbersByAxis["alpha_reg"]?.values ?? [alphaReg]
-        let batches = gridNumbersByAxis["batch"]?.values.map { Int($0) } ?? [batch ?? preset.batch]
-        let dStepsList = gridNumbersByAxis["d_steps"]?.values.map { Int($0) } ?? [dSteps]
+        let parameterKeys = Set(RegularizerParameter.allCases.map { "training.\($0.rawValue)" })
+        let otherAxes = TrialKeys.gridAxes.filter { $0.name != "training.regularizer" && !parameterKeys.contains($0.name) }
+        let combinations = product(otherAxes.map { axis in grid[axis.name]?.values.map { Optional($0) } ?? [nil] })
+        let seedList = seeds ?? [base.training.seed]
 
         var trials: [PlannedTrial] = []
-        for reg in regularizers {
-            let margins = try parameterValues("margin", for: reg, fallback: nil)
-            let alphas = try parameterValues("alpha", for: reg, fallback: 1.0)
-            let lambdas = try parameterValues("lambda", for: reg, fallback: 0.3)
-            for m in margins { for a in alphas { for l in lambdas { for lossName in losses {
-                for rate in lrs { for rateG in lrGs { for ar in alphaRegs { for b in batches { for ds in dStepsList {
-                    for s in seedList {
-                        let config = TrialConfig(
-                            dataset: .init(source: source, path: resolvedPath, train: train ?? preset.train,
-                                           test: test ?? preset.test, seed: dataSeed, zOff: zOff, threshold: threshold),
-                            model: model,
-                            training: .init(epochs: totalEpochs, batch: b, loss: lossName, dSteps: ds, alphaReg: ar,
-                                            lr: rate, lrG: rateG, regularizer: reg, margin: m, alpha: a, lambda: l, seed: s,
-                                            divergenceThreshold: divergenceThreshold),
-                            evaluation: .init(evalEvery: evalEvery, clusters: clusters ?? preset.clusters,
-                                              prdRuns: prdRuns ?? preset.prdRuns),
-                            qg: .init(epochs: windowEpochs, metric: qgMetric))
-                        trials.append(PlannedTrial(number: trials.count, config: config, configHash: config.configHash))
+        for regularizer in regularizers {
+            let strengths = RegularizerParameter.allCases.map { parameterValues($0, for: regularizer, sections: sections) }
+            for m in strengths[0] { for a in strengths[1] { for l in strengths[2] {
+                for combination in combinations { for seed in seedList {
+                    var config = base
+                    config.training.regularizer = regularizer
+                    config.training.margin = m; config.training.alpha = a; config.training.lambda = l
+                    var values: [String: TrialValue] = ["regularizer": .word(regularizer.rawValue), "seed": .integer(seed)]
+                    for (p, v) in zip(RegularizerParameter.allCases, [m, a, l]) { if let v { values[p.rawValue] = .number(v) } }
+                    for (axis, value) in zip(otherAxes, combination) {
+                        if let value { axis.apply(value, to: &config); values[axis.key] = value }
                     }
-                } } } } }
-            } } } }
+                    config.training.seed = seed
+                    try refuseProblems(of: config, sections: sections)
+                    trials.append(PlannedTrial(number: trials.count, config: config, configHash: config.configHash, values: values))
+                } }
+            } } }
         }
         var axes = ["regularizer"]
-        if regularizers.contains(where: { Regularizers.uses($0, "margin") }) { axes.append("margin") }
-        if regularizers.contains(where: { Regularizers.uses($0, "alpha") }) { axes.append("alpha") }
-        if regularizers.contains(where: { Regularizers.uses($0, "lambda") }) { axes.append("lambda") }
-        axes.append("loss")
-        axes.append("lr")
-        for axis in ["lr_g", "alpha_reg", "batch", "d_steps"] where gridNumbersByAxis[axis] != nil { axes.append(axis) }
+        axes += RegularizerParameter.allCases.filter { p in regularizers.contains { $0.uses(p) } }.map(\.rawValue)
+        axes += otherAxes.filter { ["loss", "lr"].contains($0.key) || grid[$0.name] != nil }.map(\.key)
         axes.append("seed")
         return (trials, axes)
     }
 
-    func trainingParameter(_ parameter: String) -> (Double, Located)? {
-        switch parameter {
-        case "margin": return margin
-        case "alpha": return alpha
-        default: return lambda
-        }
+    /// Every combination of the axes' values, the first axis varying slowest.
+    private func product(_ axes: [[TrialValue?]]) -> [[TrialValue?]] {
+        axes.reduce([[]]) { partial, values in partial.flatMap { prefix in values.map { prefix + [$0] } } }
     }
 
-    /// The values of `parameter` for regularizer `reg`: its own block, else the grid, else
-    /// training's single value, else the default; `[nil]` when `reg` does not use it.
-    func parameterValues(_ parameter: String, for reg: String, fallback: Double?) throws -> [Double?] {
-        guard Regularizers.uses(reg, parameter) else { return [nil] }
-        if let own = perRegularizer[reg]?[parameter] { return own.values }
-        if let grid = gridNumbersByAxis[parameter] { return grid.values }
-        if let single = trainingParameter(parameter) { return [single.0] }
-        if let fallback { return [fallback] }
-        throw SpecError(file: file, line: nil, keyPath: "grid.\(parameter)",
-                        problem: "the \(reg) regularizer needs a \(parameter)",
-                        fix: "add `\(parameter): [1.5, 3]` under grid (or under regularizers.\(reg))")
+    /// The values of `parameter` for `regularizer`: its own block, else the grid, else the
+    /// training section's single value, else the default; `[nil]` when it does not use it.
+    private func parameterValues(_ parameter: RegularizerParameter, for regularizer: RegularizerKind,
+                                 sections: [String: (value: TrialValue, at: Located)]) -> [Double?] {
+        guard regularizer.uses(parameter) else { return [nil] }
+        if let own = perRegularizer[regularizer]?[parameter] { return own.values }
+        let key = "training.\(parameter.rawValue)"
+        if let axis = grid[key] { return axis.values.map(\.number) }
+        if let single = sections[key]?.value.number { return [single] }
+        return [parameter.defaultValue]
+    }
+
+    /// The first problem of a trial's config, at the line of the value to change (the key's
+    /// grid axis or section value, else a related key's, else the preset that set it, else the
+    /// spec file). A sweep refuses every problem, also those that would leave a trial without QG.
+    private func refuseProblems(of config: TrialConfig, sections: [String: (value: TrialValue, at: Located)]) throws {
+        guard let problem = config.problems.first else { return }
+        let at = problem.blamedKeys.lazy.compactMap { grid[$0]?.at ?? sections[$0]?.at }.first
+        guard let at else {
+            throw SpecError(file: file, line: nil, keyPath: problem.key, problem: problem.problem, fix: problem.fix)
+        }
+        throw SpecError(file: file, line: at.line, keyPath: problem.key, problem: problem.problem, fix: problem.fix)
+    }
+
+    /// The data file of `dataset.path`, resolved against the spec's directory and checked once,
+    /// here, from its headers (keys, dtypes, shapes, counts) — a file no trial could read is a
+    /// mistake in the spec, not a failure of every worker. Its events must cover the largest
+    /// train + test of the sweep.
+    private func checkedDataPath() throws -> URL? {
+        guard let given = sectionValues["dataset.path"] else { return nil }
+        let raw = given.value.description
+        let url = (raw.hasPrefix("/") ? URL(fileURLWithPath: raw) : baseDirectory.appendingPathComponent(raw)).standardizedFileURL
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw given.at.error("no such file: \(url.path)", fix: "give an existing .npz file (a relative path starts at the spec's directory)")
+        }
+        let events: Int
+        do { events = try CaloNPZ.inspect(url) } catch {
+            throw given.at.error("\(error.key.map { "\($0): " } ?? "")\(error.problem)", fix: error.fix)
+        }
+        let preset = sectionValues["model.preset"].map { Preset(rawValue: $0.value.description)! } ?? .tiny
+        let train = sectionValues["dataset.train"]?.value.number.map(Int.init) ?? PresetValues(preset).trainEvents
+        let test = sectionValues["dataset.test"]?.value.number.map(Int.init) ?? PresetValues(preset).testEvents
+        if events < train + test {
+            let at = sectionValues["dataset.train"]?.at ?? sectionValues["dataset.test"]?.at ?? given.at
+            throw at.error("\(url.lastPathComponent) holds \(events) events, fewer than dataset.train + dataset.test = \(train + test)",
+                           fix: "lower dataset.train/test to at most \(events) together, or give a larger file")
+        }
+        return url
     }
 }

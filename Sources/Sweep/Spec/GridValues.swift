@@ -22,13 +22,13 @@ func gridNumbers(_ located: Located) throws -> [Double] {
         }
         return linspace(start, stop, count)
     }
-    let values = try located.items.map { try $0.double() }
+    let values = try located.nonEmptyItems(what: "value").map { try $0.double() }
     try refuseRepeats(values.map { "\($0)" }, located)
     return values
 }
 
 func gridWords(_ located: Located, choices: [String]) throws -> [String] {
-    let values = try located.items.map { try $0.choice(choices) }
+    let values = try located.nonEmptyItems(what: "of \(choices.joined(separator: ", "))").map { try $0.choice(choices) }
     try refuseRepeats(values, located)
     return values
 }

@@ -1,24 +1,38 @@
+import TrialProtocol
+
 /// The `lipsweep plan` table: one row per trial with the axes that vary, and the count.
 public func planTable(_ spec: SweepSpec) -> TextTable {
     var table = TextTable(columns: ["#", "config_hash"] + spec.varyingAxes + ["epochs"])
     for trial in spec.trials {
-        let t = trial.config.training
         let cells: [TextTable.Cell] = spec.varyingAxes.map { axis in
-            switch axis {
-            case "regularizer": return .text(t.regularizer)
-            case "loss": return .text(t.loss)
-            case "margin": return t.margin.map(TextTable.Cell.number) ?? .text("-")
-            case "alpha": return t.alpha.map(TextTable.Cell.number) ?? .text("-")
-            case "lambda": return t.lambda.map(TextTable.Cell.number) ?? .text("-")
-            case "lr": return .number(t.lr)
-            case "lr_g": return t.lrG.map(TextTable.Cell.number) ?? .text("-")
-            case "alpha_reg": return .number(t.alphaReg)
-            case "batch": return .int(t.batch)
-            case "d_steps": return .int(t.dSteps)
-            default: return .int(t.seed)
+            switch trial.values[axis] ?? defaultValue(axis, trial.config) {
+            case let .integer(i)?: .int(i)
+            case let .number(x)?: .number(x)
+            case let .word(w)?: .text(w)
+            case let .integers(l)?: .text(l.map(String.init).joined(separator: ","))
+            case nil: .text("-")
             }
         }
-        table.rows.append([.int(trial.number), .text(String(trial.configHash.prefix(12)))] + cells + [.int(t.epochs)])
+        table.rows.append([.int(trial.number), .text(String(trial.configHash.prefix(12)))] + cells + [.int(trial.config.training.epochs)])
     }
     return table
+}
+
+/// The value of an axis the grid did not vary (always shown: loss, lr).
+private func defaultValue(_ axis: String, _ config: TrialConfig) -> TrialValue? {
+    switch axis {
+    case "loss": .word(config.training.loss.rawValue)
+    case "lr": .number(config.training.lr)
+    default: nil
+    }
+}
+
+/// `lipsweep plan --json`: `[{"number":0,"config_hash":"…","config":{…}}, …]`, each config the
+/// very trial config its worker receives.
+public func planJSON(_ spec: SweepSpec) -> String {
+    let items = spec.trials.map { trial in
+        "{\"number\":\(trial.number),\"config_hash\":\"\(trial.configHash)\",\"config\":"
+            + String(decoding: trial.config.canonicalJSON, as: UTF8.self) + "}"
+    }
+    return "[" + items.joined(separator: ",\n") + "]"
 }

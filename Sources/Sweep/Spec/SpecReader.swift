@@ -1,34 +1,28 @@
 import Foundation
+import TrialProtocol
 
 /// Walks the YAML tree section by section, keeping each given value's location for errors.
+/// The trial-config sections (dataset, model, training, evaluation, qg) are read through
+/// TrialKeys, the one definition of their keys, kinds, ranges and defaults; this reader adds
+/// only what is a sweep's own: the grid, per-regularizer values, seeds, the executor.
 struct SpecReader {
     let file: String
     let baseDirectory: URL
 
     var name: String?
-    var source = "simulated", dataPath: Located?, train: Int?, test: Int?, dataSeed = 1
-    var zOff = 7.0, threshold = 0.01
-    var model = TrialConfig.Model(preset: "tiny")
-    var epochs: Located?, batch: Int?, loss = "hinge", dSteps = 3, alphaReg = 1.0, lr = 1e-3, lrG: Double?
-    var regularizer = "sn", seed = 1, divergenceThreshold: Double?
-    var margin: (Double, Located)?, alpha: (Double, Located)?, lambda: (Double, Located)?
-    var evalEvery = 1, clusters: Int?, prdRuns: Int?
-    var qgEpochs: Located?, qgMetric = "phys_prd"
-    var gridWordsByAxis: [String: (values: [String], at: Located)] = [:]
-    var gridNumbersByAxis: [String: (values: [Double], at: Located)] = [:]
-    var perRegularizer: [String: [String: (values: [Double], at: Located)]] = [:]
-    var perRegularizerAt: [String: Located] = [:]
+    /// The sections' values, where they were given.
+    var sectionValues: [String: (value: TrialValue, at: Located)] = [:]
+    /// Grid axes by key name (`training.lr`): their values and where the axis was given.
+    var grid: [String: (values: [TrialValue], at: Located)] = [:]
+    var perRegularizer: [RegularizerKind: [RegularizerParameter: (values: [Double], at: Located)]] = [:]
+    var perRegularizerAt: [RegularizerKind: Located] = [:]
     var seeds: [Int]?
     var executor = ExecutorConfig()
-
-    static let numericAxes = ["lr", "lr_g", "alpha_reg", "batch", "d_steps", "margin", "alpha", "lambda"]
-    static let losses = ["bce", "hinge", "ls", "wasserstein"]
 
     init(file: String, baseDirectory: URL) { self.file = file; self.baseDirectory = baseDirectory }
 
     mutating func read(_ root: Located) throws {
-        let sections = ["name", "dataset", "model", "training", "evaluation", "qg", "grid", "regularizers",
-                        "seeds", "repeats", "executor"]
+        let sections = ["name"] + TrialKeys.sections + ["grid", "regularizers", "seeds", "repeats", "executor"]
         var repeatsAt: Located?, seedsAt: Located?
         for (key, value) in try root.mapping(allowed: sections) {
             switch key {
@@ -40,22 +34,21 @@ struct SpecReader {
                     throw value.error("`\(text)` cannot name a sweep", fix: "use letters, digits, '-', '_' and '.', e.g. soft-margin-1")
                 }
                 name = text
-            case "dataset": try readDataset(value)
-            case "model": try readModel(value)
-            case "training": try readTraining(value)
-            case "evaluation": try readEvaluation(value)
-            case "qg": try readQG(value)
             case "grid": try readGrid(value)
             case "regularizers": try readPerRegularizer(value)
             case "seeds":
                 seedsAt = value
-                seeds = try value.items.map { try $0.int() }
+                let items = try value.nonEmptyItems(what: "seed")
+                seeds = try items.map { try $0.int() }
+                if let negative = seeds!.first(where: { $0 < 0 }) {
+                    throw value.error("a seed cannot be negative, found \(negative)", fix: "give seeds ≥ 0")
+                }
                 if Set(seeds!).count != seeds!.count { throw value.error("a seed is listed twice", fix: "list each seed once") }
             case "repeats":
                 repeatsAt = value
                 seeds = Array(1...(try value.positiveInt()))
             case "executor": try readExecutor(value)
-            default: break
+            default: try readSection(key, value)
             }
         }
         if let repeatsAt, seedsAt != nil {
@@ -63,115 +56,56 @@ struct SpecReader {
         }
     }
 
-    mutating func readDataset(_ at: Located) throws {
-        for (key, v) in try at.mapping(allowed: ["source", "path", "train", "test", "seed", "z_off", "threshold"]) {
-            switch key {
-            case "source": source = try v.choice(["simulated", "npz"])
-            case "path": dataPath = v.isNull ? nil : v
-            case "train": train = try v.positiveInt()
-            case "test": test = try v.positiveInt()
-            case "seed": dataSeed = try v.int()
-            case "z_off": zOff = try v.double()
-            case "threshold":
-                threshold = try v.double()
-                if threshold < 0 { throw v.error("the readout threshold cannot be negative", fix: "give GeV ≥ 0, e.g. 0.01") }
-            default: break
+    /// One trial-config section; `null` keeps a key's default.
+    mutating func readSection(_ section: String, _ at: Located) throws {
+        let keys = TrialKeys.keys(of: section)
+        for (key, v) in try at.mapping(allowed: keys.map(\.key)) where !v.isNull {
+            let trialKey = keys.first { $0.key == key }!
+            let value = try v.value(of: trialKey)
+            if trialKey.name == "evaluation.eval_every", value != .integer(1) {
+                throw v.error("QG needs the PRD of every epoch of its window", fix: "set eval_every: 1")
             }
-        }
-    }
-
-    mutating func readModel(_ at: Located) throws {
-        for (key, v) in try at.mapping(allowed: ["preset", "d_z", "width", "d_widths", "fc"]) {
-            switch key {
-            case "preset": model.preset = try v.choice(PresetDefaults.names)
-            case "d_z": model.dZ = try v.positiveInt()
-            case "width": model.width = try v.positiveInt()
-            case "d_widths":
-                model.dWidths = try v.intList()
-                if model.dWidths!.count != 5 { throw v.error("the discriminator has 5 conv widths", fix: "give five numbers, e.g. [8, 16, 32, 32, 32]") }
-            case "fc":
-                model.fc = try v.intList()
-                if model.fc!.count != 2 { throw v.error("the discriminator has 2 hidden FC widths", fix: "give two numbers, e.g. [64, 32]") }
-            default: break
-            }
-        }
-    }
-
-    mutating func readTraining(_ at: Located) throws {
-        let keys = ["epochs", "batch", "loss", "d_steps", "alpha_reg", "lr", "lr_g", "regularizer", "margin", "alpha", "lambda", "seed",
-                    "divergence_threshold"]
-        for (key, v) in try at.mapping(allowed: keys) {
-            switch key {
-            case "epochs": _ = try v.positiveInt(); epochs = v
-            case "batch": batch = try v.positiveInt()
-            case "loss": loss = try v.choice(Self.losses)
-            case "d_steps": dSteps = try v.positiveInt()
-            case "alpha_reg": alphaReg = try checked("alpha_reg", try v.double(), v)
-            case "lr": lr = try checked("lr", try v.double(), v)
-            case "lr_g": lrG = v.isNull ? nil : try checked("lr_g", try v.double(), v)
-            case "regularizer": regularizer = try v.choice(Regularizers.all)
-            case "margin": margin = (try checked("margin", try v.double(), v), v)
-            case "alpha": alpha = (try checked("alpha", try v.double(), v), v)
-            case "lambda": lambda = (try checked("lambda", try v.double(), v), v)
-            case "seed": seed = try v.int()
-            case "divergence_threshold": divergenceThreshold = try checked("divergence_threshold", try v.double(), v)
-            default: break
-            }
-        }
-    }
-
-    mutating func readEvaluation(_ at: Located) throws {
-        for (key, v) in try at.mapping(allowed: ["eval_every", "clusters", "prd_runs"]) {
-            switch key {
-            case "eval_every":
-                evalEvery = try v.positiveInt()
-                if evalEvery != 1 {
-                    throw v.error("QG needs the PRD of every epoch of its window", fix: "set eval_every: 1")
-                }
-            case "clusters": clusters = try v.positiveInt()
-            case "prd_runs": prdRuns = try v.positiveInt()
-            default: break
-            }
-        }
-    }
-
-    mutating func readQG(_ at: Located) throws {
-        for (key, v) in try at.mapping(allowed: ["epochs", "metric"]) {
-            if key == "epochs" {
-                if try v.positiveInt() < 2 { throw v.error("QG needs at least 2 epochs", fix: "use 30 as in the paper") }
-                qgEpochs = v
-            } else {
-                qgMetric = try v.choice(["phys_prd", "raw_prd"])
-            }
+            sectionValues[trialKey.name] = (value, v)
         }
     }
 
     mutating func readGrid(_ at: Located) throws {
-        for (key, v) in try at.mapping(allowed: ["regularizer", "loss"] + Self.numericAxes) {
-            switch key {
-            case "regularizer": gridWordsByAxis[key] = (try gridWords(v, choices: Regularizers.all), v)
-            case "loss": gridWordsByAxis[key] = (try gridWords(v, choices: Self.losses), v)
-            default:
-                let values = try gridNumbers(v)
-                for (value, item) in zip(values, v.items.count == values.count ? v.items : Array(repeating: v, count: values.count)) {
-                    _ = try checked(key, value, item)
+        let axes = TrialKeys.gridAxes
+        for (key, v) in try at.mapping(allowed: axes.map(\.key)) {
+            let axis = axes.first { $0.key == key }!
+            let values: [TrialValue]
+            if case let .word(choices) = axis.kind {
+                values = try gridWords(v, choices: choices).map(TrialValue.word)
+            } else {
+                let numbers = try gridNumbers(v)
+                let items = v.items.count == numbers.count ? v.items : Array(repeating: v, count: numbers.count)
+                values = try zip(numbers, items).map { number, item in
+                    do { return try axis.kind.value(ofNumber: number) } catch let error as ValueProblem {
+                        throw item.error("\(key) \(error.problem)", fix: error.fix)
+                    }
                 }
-                gridNumbersByAxis[key] = (values, v)
             }
+            grid[axis.name] = (values, v)
         }
     }
 
     /// `regularizers: {hinge: {margin: [...], alpha: [...]}, lecam: {lambda: [...]}}`
     mutating func readPerRegularizer(_ at: Located) throws {
-        for (name, block) in try at.mapping(allowed: Regularizers.all) {
-            perRegularizerAt[name] = block
-            for (parameter, v) in try block.mapping(allowed: ["margin", "alpha", "lambda"]) {
-                guard Regularizers.uses(name, parameter) else {
-                    throw v.error("`\(name)` does not use \(parameter)", fix: "remove it (\(usersText(parameter)))")
+        for (name, block) in try at.mapping(allowed: RegularizerKind.allCases.map(\.rawValue)) {
+            let regularizer = RegularizerKind(rawValue: name)!
+            perRegularizerAt[regularizer] = block
+            for (word, v) in try block.mapping(allowed: RegularizerParameter.allCases.map(\.rawValue)) {
+                let parameter = RegularizerParameter(rawValue: word)!
+                guard regularizer.uses(parameter) else {
+                    throw v.error("`\(name)` does not use \(word)", fix: "remove it (\(parameter.usersText))")
                 }
-                let values = try gridNumbers(v)
-                for value in values { _ = try checked(parameter, value, v) }
-                perRegularizer[name, default: [:]][parameter] = (values, v)
+                let key = TrialKeys.named("training.\(word)")!
+                let values = try gridNumbers(v).map { number in
+                    do { return try key.kind.value(ofNumber: number).number! } catch let error as ValueProblem {
+                        throw v.error("\(word) \(error.problem)", fix: error.fix)
+                    }
+                }
+                perRegularizer[regularizer, default: [:]][parameter] = (values, v)
             }
         }
     }
@@ -179,7 +113,7 @@ struct SpecReader {
     mutating func readExecutor(_ at: Located) throws {
         for (key, v) in try at.mapping(allowed: ["kind", "workers", "threads", "retries", "backoff_seconds", "slurm"]) {
             switch key {
-            case "kind": executor.kind = try v.choice(ExecutorConfig.kinds)
+            case "kind": executor.kind = ExecutorKind(rawValue: try v.choice(ExecutorKind.allCases.map(\.rawValue)))!
             case "workers": executor.workers = try v.positiveInt()
             case "threads": executor.threads = try v.positiveInt()
             case "retries":
@@ -209,28 +143,5 @@ struct SpecReader {
             default: break
             }
         }
-    }
-
-    /// Range rules per numeric option; the error names the value's line and the fix.
-    func checked(_ key: String, _ value: Double, _ at: Located) throws -> Double {
-        switch key {
-        case "lr", "lr_g":
-            if value <= 0 { throw at.error("the learning rate must be positive, found \(value)", fix: "give a value such as 1e-3") }
-        case "margin":
-            if value <= 0 { throw at.error("the margin must be positive, found \(value)", fix: "give m > 0, e.g. 2") }
-        case "divergence_threshold":
-            if value <= 0 { throw at.error("divergence_threshold must be positive, found \(value)", fix: "give a loss magnitude such as 1e8") }
-        case "alpha", "lambda", "alpha_reg":
-            if value < 0 { throw at.error("\(key) cannot be negative, found \(value)", fix: "give a value ≥ 0") }
-        case "batch", "d_steps":
-            if value < 1 || value != value.rounded() { throw at.error("\(key) must be a whole number ≥ 1", fix: "e.g. 64") }
-        default: break
-        }
-        return value
-    }
-
-    func usersText(_ parameter: String) -> String {
-        let users = Regularizers.all.filter { Regularizers.uses($0, parameter) }
-        return "\(parameter) only applies to \(users.joined(separator: ", "))"
     }
 }

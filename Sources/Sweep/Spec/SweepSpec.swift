@@ -1,14 +1,23 @@
 import Foundation
+import TrialProtocol
 
-/// One trial of a sweep: its number (stable across reruns once stored), config and hash.
+/// One trial of a sweep: its number (stable across reruns once stored), config and hash, and
+/// the grid values that made it (by axis name, for `plan`).
 public struct PlannedTrial: Equatable, Sendable {
     public let number: Int
     public let config: TrialConfig
     public let configHash: String
+    public var values: [String: TrialValue] = [:]
 }
 
-/// A parsed, validated sweep spec (SPEC §8) expanded into its trials. Nothing runs and
-/// nothing is written until a spec has been fully validated here.
+extension TrialConfig {
+    /// Lowercase hex SHA-256 of `canonicalJSON`: a trial's identity within its sweep.
+    public var configHash: String { SHA256.hex(canonicalJSON) }
+}
+
+/// A parsed, validated sweep spec (README, "The sweep spec") expanded into its trials. Nothing
+/// runs and nothing is written until a spec has been fully validated here: every mistake that
+/// would make a trial fail inside a worker, or the sweep do nothing, is refused with its line.
 public struct SweepSpec: Sendable {
     public let file: String
     public let text: String
@@ -39,6 +48,9 @@ public struct SweepSpec: Sendable {
         var reader = SpecReader(file: file, baseDirectory: baseDirectory)
         try reader.read(try composeSpec(text: text, file: file))
         let (trials, axes) = try reader.expand()
+        guard !trials.isEmpty else {
+            throw SpecError(file: file, line: nil, keyPath: "grid", problem: "the sweep has no trials", fix: "give every grid axis at least one value")
+        }
         return SweepSpec(file: file, text: text, name: reader.name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
                          executor: reader.executor, trials: trials, varyingAxes: axes)
     }

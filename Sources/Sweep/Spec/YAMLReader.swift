@@ -1,4 +1,5 @@
 import Foundation
+import TrialProtocol
 import Yams
 
 /// One YAML node with where it came from, so every error can name file, line and key path.
@@ -8,6 +9,8 @@ struct Located {
     let file: String
 
     var line: Int? { node.mark?.line }
+    /// `file:line`, for messages.
+    var place: String { line.map { "\(file):\($0)" } ?? file }
 
     func error(_ problem: String, fix: String) -> SpecError {
         SpecError(file: file, line: line, keyPath: path, problem: problem, fix: fix)
@@ -88,6 +91,20 @@ struct Located {
             throw error("expected a list of whole numbers", fix: "write it as [8, 16, 32]")
         }
         return try seq.enumerated().map { try Located(node: $1, path: "\(path)[\($0)]", file: file).positiveInt() }
+    }
+
+    /// The value of a trial-config key, read and range-checked by its kind (TrialKeys).
+    func value(of key: TrialKey) throws -> TrialValue {
+        do { return try key.kind.read(node) } catch { throw self.error(error.problem, fix: error.fix) }
+    }
+
+    /// The items of a list that must not be empty (an empty axis or seed list would make a
+    /// sweep of no trials), or the node itself as a one-item list.
+    func nonEmptyItems(what: String) throws -> [Located] {
+        if case let .sequence(seq) = node, seq.isEmpty {
+            throw error("the list is empty, so the sweep would have no trials", fix: "give at least one \(what)")
+        }
+        return items
     }
 
     /// The items of a list, or the node itself as a one-item list.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TrialProtocol
 
 /// The SQLite backend of TrialStore: one file per results directory, WAL mode (readers such
 /// as `lipsweep query` never block the scheduler's writes), each call one transaction.
@@ -25,7 +26,8 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
         if create { try Schema.migrator.migrate(pool) }
     }
 
-    /// Raw read access for query/export, which speak SQL against the public schema.
+    /// Raw SQL read access, for tests of the public schema (the commands read through
+    /// TrialStoreReader).
     public func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
 
     // MARK: sweeps
@@ -72,7 +74,8 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
                                        lr, seed, state, attempts, two_over_m)
                     VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?)
                     """, arguments: [sweepID, next, trial.configHash, String(decoding: trial.config.canonicalJSON, as: UTF8.self),
-                                     t.regularizer, t.loss, t.margin, t.alpha, t.lambda, t.lr, t.seed, t.margin.map { 2 / $0 }])
+                                     t.regularizer.rawValue, t.loss.rawValue, t.margin, t.alpha, t.lambda, t.lr, t.seed,
+                                     t.margin.map { 2 / $0 }])
                 next += 1; added += 1
             }
             return added
@@ -90,7 +93,7 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
     }
 
     public func claim(trialID: Int64, workerPID: Int32?) throws {
-        try transition(trialID, from: [.pending], to: .running) { db in
+        try transition(trialID, to: .running, onlyFrom: .pending) { db in
             try db.execute(sql: """
                 UPDATE trials SET state = 'running', attempts = attempts + 1, worker_pid = ?, job_id = NULL, error = NULL,
                        started_at = coalesce(started_at, ?) WHERE id = ?
@@ -98,33 +101,34 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
         }
     }
 
-    public func assignJob(trialID: Int64, jobID: String) throws {
-        try transition(trialID, from: [.running], to: .running) { db in
-            try db.execute(sql: "UPDATE trials SET job_id = ? WHERE id = ?", arguments: [jobID, trialID])
+    public func assignWorker(trialID: Int64, pid: Int32?, jobID: String?) throws {
+        try transition(trialID, to: .running, onlyFrom: .running) { db in
+            try db.execute(sql: "UPDATE trials SET worker_pid = ?, job_id = ? WHERE id = ?", arguments: [pid, jobID, trialID])
         }
     }
 
+    /// One column per EpochField (Schema adds a column for each new field).
+    private static let epochUpsertSQL: String = {
+        let columns = EpochField.allCases.map(\.column) + ["k_json"]
+        return """
+            INSERT INTO epochs(trial_id, epoch, \(columns.joined(separator: ", ")))
+            VALUES (\(Array(repeating: "?", count: columns.count + 2).joined(separator: ",")))
+            ON CONFLICT(trial_id, epoch) DO UPDATE SET \(columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+            """
+    }()
+
     public func recordEpoch(trialID: Int64, _ e: EpochRecord) throws {
-        try transition(trialID, from: [.running], to: .running) { db in
+        try transition(trialID, to: .running, onlyFrom: .running) { db in
             // JSONEncoder/JSONDecoder keep doubles exact (Linux's JSONSerialization does not).
             let kJSON = String(decoding: try JSONEncoder().encode(e.k), as: UTF8.self)
-            try db.execute(sql: """
-                INSERT INTO epochs(trial_id, epoch, d_loss, g_loss, reg_loss, raw_prd, phys_prd, lipschitz_bound,
-                                   lipschitz_empirical, k_product, k_json, train_seconds, eval_seconds)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-                ON CONFLICT(trial_id, epoch) DO UPDATE SET
-                    d_loss = excluded.d_loss, g_loss = excluded.g_loss, reg_loss = excluded.reg_loss,
-                    raw_prd = excluded.raw_prd, phys_prd = excluded.phys_prd, lipschitz_bound = excluded.lipschitz_bound,
-                    lipschitz_empirical = excluded.lipschitz_empirical, k_product = excluded.k_product,
-                    k_json = excluded.k_json, train_seconds = excluded.train_seconds, eval_seconds = excluded.eval_seconds
-                """, arguments: [trialID, e.epoch, e.dLoss, e.gLoss, e.regLoss, e.rawPRD, e.physPRD, e.lipschitzBound,
-                                 e.lipschitzEmpirical, e.kProduct, kJSON, e.trainSeconds, e.evalSeconds])
+            let values: [(any DatabaseValueConvertible)?] = [trialID, e.epoch] + EpochField.allCases.map { e[$0] } + [kJSON]
+            try db.execute(sql: Self.epochUpsertSQL, arguments: StatementArguments(values))
         }
     }
 
     public func finish(trialID: Int64, _ outcome: TrialOutcome) throws {
-        precondition([.completed, .diverged, .failed].contains(outcome.state), "finish takes an ending state")
-        try transition(trialID, from: [.running], to: outcome.state) { db in
+        precondition(outcome.state.isEnding, "finish takes an ending state")
+        try transition(trialID, to: outcome.state, onlyFrom: .running) { db in
             let q = outcome.qg
             try db.execute(sql: """
                 UPDATE trials SET state = ?, error = ?, finished_at = ?, worker_pid = NULL, qg = ?, qg_slope = ?, l_30 = ?,
@@ -135,21 +139,21 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
     }
 
     public func release(trialID: Int64, error: String?, countsAsAttempt: Bool) throws {
-        try transition(trialID, from: [.running], to: .pending) { db in
+        try transition(trialID, to: .pending, onlyFrom: .running) { db in
             try db.execute(sql: "UPDATE trials SET state = 'pending', worker_pid = NULL, error = ?, attempts = attempts - ? WHERE id = ?",
                            arguments: [error, countsAsAttempt ? 0 : 1, trialID])
         }
     }
 
     public func cancel(trialID: Int64) throws {
-        try transition(trialID, from: [.pending, .running], to: .cancelled) { db in
+        try transition(trialID, to: .cancelled) { db in
             try db.execute(sql: "UPDATE trials SET state = 'cancelled', worker_pid = NULL, finished_at = ? WHERE id = ?",
                            arguments: [Self.now(), trialID])
         }
     }
 
     public func requeue(trialID: Int64) throws {
-        try transition(trialID, from: [.failed, .cancelled], to: .pending) { db in
+        try transition(trialID, to: .pending, onlyFrom: .failed, .cancelled) { db in
             try db.execute(sql: "UPDATE trials SET state = 'pending', attempts = 0, finished_at = NULL WHERE id = ?", arguments: [trialID])
         }
     }
@@ -160,16 +164,29 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
         }
     }
 
+    public func epochs(sweepID: Int64) throws -> [Int64: [EpochRecord]] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.epoch
+                """, arguments: [sweepID])
+            var out: [Int64: [EpochRecord]] = [:]
+            for row in rows { out[row["trial_id"], default: []].append(Self.epoch(row)) }
+            return out
+        }
+    }
+
     // MARK: helpers
 
-    /// Checks the trial's state inside the write transaction, then applies `body`.
-    private func transition(_ id: Int64, from allowed: Set<TrialState>, to target: TrialState,
-                            _ body: (Database) throws -> Void) throws {
+    /// Checks inside the write transaction that the trial may move to `target`
+    /// (`TrialState.canMove`, narrowed to `onlyFrom` when given), then applies `body`.
+    private func transition(_ id: Int64, to target: TrialState, onlyFrom: TrialState...,
+                            body: (Database) throws -> Void) throws {
         try pool.write { db in
             guard let raw = try String.fetchOne(db, sql: "SELECT state FROM trials WHERE id = ?", arguments: [id]) else {
                 throw StoreError.noSuchTrial(id)
             }
-            guard let state = TrialState(rawValue: raw), allowed.contains(state) else {
+            guard let state = TrialState(rawValue: raw) else { throw StoreError.unknownValue(trial: id, column: "state", value: raw) }
+            guard state.canMove(to: target), onlyFrom.isEmpty || onlyFrom.contains(state) else {
                 throw StoreError.invalidTransition(trial: id, from: raw, to: target.rawValue)
             }
             try body(db)
@@ -183,22 +200,29 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
                     codeVersion: row["code_version"], createdAt: row["created_at"], executorJSON: row["executor_json"])
     }
 
-    static func trial(_ row: Row) -> TrialRecord {
-        TrialRecord(id: row["id"], sweepID: row["sweep_id"], number: row["number"], configHash: row["config_hash"],
-                    paramsJSON: row["params_json"], regularizer: row["regularizer"], loss: row["loss"], margin: row["margin"],
-                    alpha: row["alpha"], lambda: row["lambda"], lr: row["lr"], seed: row["seed"],
-                    state: TrialState(rawValue: row["state"]) ?? .failed, attempts: row["attempts"], error: row["error"],
-                    startedAt: row["started_at"], finishedAt: row["finished_at"], qg: row["qg"], qgSlope: row["qg_slope"],
-                    l30: row["l_30"], twoOverL30: row["two_over_l_30"], twoOverM: row["two_over_m"],
-                    lrWithinBound: row["lr_within_bound"], workerPID: row["worker_pid"], jobID: row["job_id"])
+    static func trial(_ row: Row) throws -> TrialRecord {
+        let id: Int64 = row["id"]
+        let stateText: String = row["state"]
+        guard let state = TrialState(rawValue: stateText) else {
+            throw StoreError.unknownValue(trial: id, column: "state", value: stateText)
+        }
+        let params: String = row["params_json"]
+        let config: TrialConfig
+        do { config = try JSONDecoder().decode(TrialConfig.self, from: Data(params.utf8)) } catch {
+            throw StoreError.unknownValue(trial: id, column: "params_json", value: String(params.prefix(200)))
+        }
+        return TrialRecord(id: id, sweepID: row["sweep_id"], number: row["number"], configHash: row["config_hash"], config: config,
+                           state: state, attempts: row["attempts"], error: row["error"],
+                           startedAt: row["started_at"], finishedAt: row["finished_at"], qg: row["qg"], qgSlope: row["qg_slope"],
+                           l30: row["l_30"], twoOverL30: row["two_over_l_30"], twoOverM: row["two_over_m"],
+                           lrWithinBound: row["lr_within_bound"], workerPID: row["worker_pid"], jobID: row["job_id"])
     }
 
     static func epoch(_ row: Row) -> EpochRecord {
         let kText: String? = row["k_json"]
         let k = kText.flatMap { try? JSONDecoder().decode([Double].self, from: Data($0.utf8)) } ?? []
-        return EpochRecord(epoch: row["epoch"], dLoss: row["d_loss"], gLoss: row["g_loss"], regLoss: row["reg_loss"],
-                           rawPRD: row["raw_prd"], physPRD: row["phys_prd"], lipschitzBound: row["lipschitz_bound"],
-                           lipschitzEmpirical: row["lipschitz_empirical"], k: k, kProduct: row["k_product"],
-                           trainSeconds: row["train_seconds"], evalSeconds: row["eval_seconds"])
+        var record = EpochRecord(epoch: row["epoch"], k: k)
+        for field in EpochField.allCases { record[field] = row[field.column] }
+        return record
     }
 }

@@ -1,41 +1,56 @@
 import Foundation
+import TrialProtocol
 
-/// Where a sweep's trials and epochs are kept. SQLiteTrialStore is the backend; a second one
-/// (e.g. a server database) must follow the same rules, which the contract tests check:
+/// Read access to a results store: everything `status`, `query`, `export` and `report` need,
+/// so a second backend serves them too. Readers may run while another process writes and see
+/// only committed data.
+public protocol TrialStoreReader: Sendable {
+    func sweep(named name: String) throws -> SweepRecord?
+    /// Every sweep, oldest first.
+    func sweeps() throws -> [SweepRecord]
+    /// A sweep's trials in number order.
+    func trials(sweepID: Int64) throws -> [TrialRecord]
+    func trial(id: Int64) throws -> TrialRecord?
+    /// A trial's epochs in epoch order.
+    func epochs(trialID: Int64) throws -> [EpochRecord]
+    /// Every epoch of a sweep's trials, by trial id (one read for the whole sweep).
+    func epochs(sweepID: Int64) throws -> [Int64: [EpochRecord]]
+}
+
+/// Where a sweep's trials and epochs are kept. SQLiteTrialStore is the backend; another one
+/// must follow the same rules, which the contract tests (Tests/SweepTests) check against
+/// every backend:
 ///
 /// 1. One transaction per call: a call either happens entirely or not at all.
 /// 2. Trials are identified by (sweep, config_hash); `addTrials` inserts only hashes not yet
 ///    present, numbering them after the existing ones, and never touches existing trials.
-/// 3. States move only along pending → running → completed | diverged | failed,
-///    running → pending (`release`: a retry, a clean stop or a crashed scheduler), pending
-///    or running → cancelled, and failed or cancelled → pending (`requeue`). Any other move
-///    throws `StoreError.invalidTransition` and changes nothing.
+/// 3. States move only along `TrialState.canMove(to:)`: pending → running → completed |
+///    diverged | failed, running → pending (`release`: a retry, a clean stop or a crashed
+///    scheduler), pending or running → cancelled, and failed or cancelled → pending
+///    (`requeue`). Any other move throws `StoreError.invalidTransition` and changes nothing.
 /// 4. `recordEpoch` is an upsert on (trial, epoch): storing the same line twice leaves one
 ///    row; it is accepted only while the trial is running.
 /// 5. `claim` increments `attempts`; a release that was not the worker's fault
 ///    (`countsAsAttempt: false`) gives the attempt back.
-/// 6. `assignJob` records the cluster job of a running trial's attempt (SLURM executor);
-///    `claim` clears it, so a job id always belongs to the current attempt.
-/// 7. Readers (`trials`, `epochs`, `sweep`) may run while another process writes and see
-///    only committed data.
-public protocol TrialStore: Sendable {
-    func sweep(named name: String) throws -> SweepRecord?
-    func sweeps() throws -> [SweepRecord]
+/// 6. `assignWorker` records the process or cluster job running a trial's current attempt;
+///    `claim` clears both, so they always belong to the current attempt.
+/// 7. A stored value the store does not know (a state, a regularizer) is an error naming it
+///    (`StoreError.unknownValue`), never silently read as something else.
+public protocol TrialStore: TrialStoreReader {
     func createSweep(name: String, specText: String, specHash: String, codeVersion: String) throws -> SweepRecord
     func updateSpec(sweepID: Int64, specText: String, specHash: String) throws
     /// The effective executor settings (JSON of ExecutorConfig) the sweep was last run with.
     func updateExecutor(sweepID: Int64, executorJSON: String) throws
     @discardableResult func addTrials(sweepID: Int64, _ planned: [PlannedTrial]) throws -> Int
-    func trials(sweepID: Int64) throws -> [TrialRecord]
-    func trial(id: Int64) throws -> TrialRecord?
     func claim(trialID: Int64, workerPID: Int32?) throws
-    func assignJob(trialID: Int64, jobID: String) throws
+    /// Records the worker process (local) or the cluster job "ARRAYJOB_TASK" (SLURM) of a
+    /// running trial's current attempt.
+    func assignWorker(trialID: Int64, pid: Int32?, jobID: String?) throws
     func recordEpoch(trialID: Int64, _ epoch: EpochRecord) throws
     func finish(trialID: Int64, _ outcome: TrialOutcome) throws
     func release(trialID: Int64, error: String?, countsAsAttempt: Bool) throws
     func cancel(trialID: Int64) throws
     func requeue(trialID: Int64) throws
-    func epochs(trialID: Int64) throws -> [EpochRecord]
 }
 
 public enum TrialState: String, Codable, CaseIterable, Sendable {
@@ -45,12 +60,27 @@ public enum TrialState: String, Codable, CaseIterable, Sendable {
     public var isFinished: Bool { self == .completed || self == .diverged }
     /// Ended one way or another: nothing is running and nothing will run without `requeue`.
     public var isTerminal: Bool { isFinished || self == .failed || self == .cancelled }
+    /// Ended by its worker's own end line or by failing: the states `finish` takes.
+    public var isEnding: Bool { self == .completed || self == .diverged || self == .failed }
+
+    /// The state machine of rule 3, the one definition every backend enforces.
+    public func canMove(to target: TrialState) -> Bool {
+        switch (self, target) {
+        case (.pending, .running), (.running, .pending), (.running, .running): true
+        case (.running, let end) where end.isEnding: true
+        case (.pending, .cancelled), (.running, .cancelled): true
+        case (.failed, .pending), (.cancelled, .pending): true
+        default: false
+        }
+    }
 }
 
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     case invalidTransition(trial: Int64, from: String, to: String)
     case noSuchTrial(Int64)
     case newerSchema(found: Int, known: Int, path: String)
+    /// A stored value this lipsweep does not know: which trial, which column, the value.
+    case unknownValue(trial: Int64, column: String, value: String)
 
     public var description: String {
         switch self {
@@ -58,6 +88,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case let .noSuchTrial(id): return "no trial with id \(id)"
         case let .newerSchema(found, known, path):
             return "\(path): schema version \(found) is newer than this lipsweep knows (\(known)); use a newer lipsweep"
+        case let .unknownValue(trial, column, value):
+            return "trial \(trial): the database holds \(column) '\(value)', which this lipsweep does not know (was it written by a newer lipsweep, or edited by hand?)"
         }
     }
 }
@@ -71,23 +103,28 @@ public struct SweepRecord: Equatable, Sendable {
     public var createdAt: String
     /// JSON of the ExecutorConfig of the last `run` (nil before schema v2 or before any run).
     public var executorJSON: String? = nil
+
+    public init(id: Int64, name: String, specText: String, specHash: String, codeVersion: String, createdAt: String,
+                executorJSON: String? = nil) {
+        self.id = id; self.name = name; self.specText = specText; self.specHash = specHash
+        self.codeVersion = codeVersion; self.createdAt = createdAt; self.executorJSON = executorJSON
+    }
+
+    /// The executor settings of the last `run`, if the sweep was run.
+    public var executor: ExecutorConfig? {
+        executorJSON.flatMap { try? JSONDecoder().decode(ExecutorConfig.self, from: Data($0.utf8)) }
+    }
 }
 
-/// One row of `trials` (SPEC §9 plus the extra columns lambda, two_over_l_30, two_over_m,
-/// worker_pid).
+/// One row of `trials` (the public schema, README "Storage", plus lambda, two_over_l_30,
+/// two_over_m, worker_pid, job_id).
 public struct TrialRecord: Equatable, Sendable {
     public var id: Int64
     public var sweepID: Int64
     public var number: Int
     public var configHash: String
-    public var paramsJSON: String
-    public var regularizer: String
-    public var loss: String
-    public var margin: Double?
-    public var alpha: Double?
-    public var lambda: Double?
-    public var lr: Double
-    public var seed: Int
+    /// The trial config the worker receives, decoded from `params_json`.
+    public var config: TrialConfig
     public var state: TrialState
     public var attempts: Int
     public var error: String?
@@ -103,32 +140,60 @@ public struct TrialRecord: Equatable, Sendable {
     /// The SLURM job of the current (or last) attempt: "ARRAYJOB_TASK".
     public var jobID: String? = nil
 
-    /// The trial config the worker receives, decoded from `params_json`.
-    public var config: TrialConfig? { try? JSONDecoder().decode(TrialConfig.self, from: Data(paramsJSON.utf8)) }
+    public init(id: Int64, sweepID: Int64, number: Int, configHash: String, config: TrialConfig, state: TrialState,
+                attempts: Int, error: String? = nil, startedAt: String? = nil, finishedAt: String? = nil, qg: Double? = nil,
+                qgSlope: Double? = nil, l30: Double? = nil, twoOverL30: Double? = nil, twoOverM: Double? = nil,
+                lrWithinBound: Bool? = nil, workerPID: Int32? = nil, jobID: String? = nil) {
+        self.id = id; self.sweepID = sweepID; self.number = number; self.configHash = configHash; self.config = config
+        self.state = state; self.attempts = attempts; self.error = error; self.startedAt = startedAt
+        self.finishedAt = finishedAt; self.qg = qg; self.qgSlope = qgSlope; self.l30 = l30; self.twoOverL30 = twoOverL30
+        self.twoOverM = twoOverM; self.lrWithinBound = lrWithinBound; self.workerPID = workerPID; self.jobID = jobID
+    }
+
+    public var regularizer: RegularizerKind { config.training.regularizer }
+    public var loss: AdversarialLoss { config.training.loss }
+    public var margin: Double? { config.training.margin }
+    public var alpha: Double? { config.training.alpha }
+    public var lambda: Double? { config.training.lambda }
+    public var lr: Double { config.training.lr }
+    public var seed: Int { config.training.seed }
+    public var paramsJSON: String { String(decoding: config.canonicalJSON, as: UTF8.self) }
 }
 
-/// One epoch line of the worker protocol, as stored in `epochs`.
+/// One epoch line of the worker protocol, as stored in `epochs`: a value per EpochField that
+/// the worker sent (absent = NULL) and D's scales k.
 public struct EpochRecord: Equatable, Sendable {
     public var epoch: Int
-    public var dLoss: Double?
-    public var gLoss: Double?
-    public var regLoss: Double?
-    public var rawPRD: Double?
-    public var physPRD: Double?
-    public var lipschitzBound: Double?
-    public var lipschitzEmpirical: Double?
+    public var values: [EpochField: Double]
     public var k: [Double]
-    public var kProduct: Double?
-    public var trainSeconds: Double?
-    public var evalSeconds: Double?
+
+    public init(epoch: Int, values: [EpochField: Double] = [:], k: [Double] = []) {
+        self.epoch = epoch; self.values = values; self.k = k
+    }
 
     public init(epoch: Int, dLoss: Double? = nil, gLoss: Double? = nil, regLoss: Double? = nil, rawPRD: Double? = nil,
                 physPRD: Double? = nil, lipschitzBound: Double? = nil, lipschitzEmpirical: Double? = nil, k: [Double] = [],
                 kProduct: Double? = nil, trainSeconds: Double? = nil, evalSeconds: Double? = nil) {
-        self.epoch = epoch; self.dLoss = dLoss; self.gLoss = gLoss; self.regLoss = regLoss; self.rawPRD = rawPRD
-        self.physPRD = physPRD; self.lipschitzBound = lipschitzBound; self.lipschitzEmpirical = lipschitzEmpirical
-        self.k = k; self.kProduct = kProduct; self.trainSeconds = trainSeconds; self.evalSeconds = evalSeconds
+        self.init(epoch: epoch, k: k)
+        let given: [(EpochField, Double?)] = [(.dLoss, dLoss), (.gLoss, gLoss), (.regLoss, regLoss), (.rawPRD, rawPRD),
+                                             (.physPRD, physPRD), (.lipschitzBound, lipschitzBound),
+                                             (.lipschitzEmpirical, lipschitzEmpirical), (.kProduct, kProduct),
+                                             (.trainSeconds, trainSeconds), (.evalSeconds, evalSeconds)]
+        for (field, value) in given { values[field] = value }
     }
+
+    public subscript(field: EpochField) -> Double? {
+        get { values[field] }
+        set { values[field] = newValue }
+    }
+
+    public var rawPRD: Double? { get { self[.rawPRD] } set { self[.rawPRD] = newValue } }
+    public var physPRD: Double? { get { self[.physPRD] } set { self[.physPRD] = newValue } }
+    public var lipschitzBound: Double? { get { self[.lipschitzBound] } set { self[.lipschitzBound] = newValue } }
+    public var evalSeconds: Double? { get { self[.evalSeconds] } set { self[.evalSeconds] = newValue } }
+
+    /// The value of a trial's QG metric at this epoch.
+    public func metric(_ metric: QualityMetric) -> Double? { metric.value { self[$0] } }
 }
 
 /// How a trial ended, with the QG figures the scheduler computed from its stored epochs.

@@ -1,4 +1,4 @@
-import Tensor
+import UserErrors
 
 /// A data file the user gave cannot be used: names the file, the array key (when the problem
 /// is inside one array) and the fix. The CLI prints it alone and exits with code 2.

@@ -1,6 +1,6 @@
-/// The learning-rate bound bookkeeping of SPEC §7: gradient descent on an L-smooth objective
+/// The learning-rate bound bookkeeping of docs/science.md §7: gradient descent on an L-smooth objective
 /// converges for γ ≤ 2/L (paper eq. 10), so each trial records L_30 (the Lipschitz bound of
-/// §5.1 reported after epoch N_e), 2/L_30, whether its γ is within it, and for `hinge` the
+/// docs/science.md §5.1 reported after epoch N_e), 2/L_30, whether its γ is within it, and for `hinge` the
 /// margin's own bound 2/m (the soft margin caps Π|k_i| near m).
 public struct LipschitzBoundCheck: Codable, Sendable, Equatable {
     /// N_e.

@@ -32,7 +32,23 @@ public struct NPYArray: Equatable, Sendable {
         return try result.get()
     }
 
-    private static func decode(_ bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> NPYArray {
+    /// What an `.npy` header says: the shape, the bytes per value (4 or 8) and where the data
+    /// starts; `byteCount` is the size a whole payload must have.
+    public struct Header: Equatable, Sendable {
+        public var shape: [Int]
+        public var itemSize: Int
+        public var dataStart: Int
+        public var byteCount: Int { dataStart + shape.reduce(1, *) * itemSize }
+    }
+
+    /// Parses the header at the start of `data` (which may hold just the first bytes of the
+    /// payload): magic, version, dtype, order and shape, each refused with the fix.
+    public static func header(_ data: Data) throws(FormatProblem) -> Header {
+        let result = data.withUnsafeBytes { raw in Result { () throws(FormatProblem) in try header(raw) } }
+        return try result.get()
+    }
+
+    private static func header(_ bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> Header {
         let notNPY = FormatProblem(problem: "is not a NumPy .npy array (bad magic or header)",
                                    fix: "write the arrays with numpy.savez or numpy.savez_compressed")
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw notNPY }
@@ -78,11 +94,15 @@ public struct NPYArray: Equatable, Sendable {
             guard let n = Int(trimmed), n >= 0 else { throw notNPY }
             shape.append(n)
         }
+        return Header(shape: shape, itemSize: itemSize, dataStart: headerStart + headerLength)
+    }
+
+    private static func decode(_ bytes: UnsafeRawBufferPointer) throws(FormatProblem) -> NPYArray {
+        let h = try header(bytes)
+        let shape = h.shape, itemSize = h.itemSize, dataStart = h.dataStart
         let count = shape.reduce(1, *)
-        let dataStart = headerStart + headerLength
-        guard bytes.count - dataStart >= count * itemSize else {
-            throw FormatProblem(problem: "is truncated: shape \(shapeText) needs \(count * itemSize) data bytes, found \(bytes.count - dataStart)",
-                                fix: "the file is damaged; copy or export it again")
+        guard bytes.count >= h.byteCount else {
+            throw truncated(shape: shape, needed: count * itemSize, found: bytes.count - dataStart)
         }
         var values = [Float](repeating: 0, count: count)
         values.withUnsafeMutableBufferPointer { out in
@@ -99,12 +119,21 @@ public struct NPYArray: Equatable, Sendable {
         return NPYArray(shape: shape, values: values)
     }
 
+    static func truncated(shape: [Int], needed: Int, found: Int) -> FormatProblem {
+        FormatProblem(problem: "is truncated: shape \(shapeText(shape)) needs \(needed) data bytes, found \(found)",
+                      fix: "the file is damaged; copy or export it again")
+    }
+
+    /// `(N, 30, 30)` or `(N,)`, as NumPy prints a shape.
+    public static func shapeText(_ shape: [Int]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
+
     /// The `.npy` version 1.0 encoding as float32 little-endian, C order: what
     /// `numpy.save` writes for a float32 array (header padded so the data starts at a
     /// multiple of 64 bytes).
     public func encoded() -> Data {
-        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(Self.shapeText(shape)), }"
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         var data = Data(capacity: 10 + header.utf8.count + 4 * values.count)

@@ -1,5 +1,5 @@
 import Foundation
-import Metrics
+import TrialProtocol
 import Testing
 
 @Suite struct QualityGainTests {

@@ -1,5 +1,7 @@
-/// Quality gain of SPEC §7 (soft-margin paper eq. 11) over the first N_e epochs of a
-/// Physical PRD series (element i−1 = PRD after epoch i):
+import Foundation
+
+/// Quality gain of docs/science.md §7 (soft-margin paper eq. 11) over the first N_e epochs of
+/// a per-epoch series, Physical PRD by default (element i−1 = the value after epoch i):
 ///     QG = (1/N_e)·Σ_{i=2..N_e} (PRD_i − PRD_{i−1})   (= (PRD_Ne − PRD_1)/N_e, telescoped)
 /// and `slope`, the least-squares slope of PRD_i against i = 1..N_e, which uses every epoch
 /// and so is far less noisy. Both are nil, with a `reason`, when the series is too short or
@@ -13,6 +15,19 @@ public struct QualityGain: Codable, Sendable, Equatable {
     public var slope: Double?
     /// Why there is no QG (nil when there is one).
     public var reason: String?
+
+    /// QG and its slope on `metric`'s series (only the first `epochs` are used). For a
+    /// distance (lower is better) both are negated, so that a positive QG always means the
+    /// trial improved: QG = −(1/N_e)·Σ(d_i − d_{i−1}).
+    public static func compute(_ series: [Double], epochs: Int = 30, metric: QualityMetric) -> QualityGain {
+        var gain = compute(physicalPRD: series, epochs: epochs)
+        if metric.isDistance {
+            gain.value = gain.value.map { -$0 }
+            gain.slope = gain.slope.map { -$0 }
+        }
+        gain.reason = gain.reason?.replacingOccurrences(of: "Physical PRD", with: metric.rawValue)
+        return gain
+    }
 
     /// QG and its slope from the per-epoch Physical PRD (only the first `epochs` are used).
     public static func compute(physicalPRD series: [Double], epochs: Int = 30) -> QualityGain {

@@ -1,0 +1,50 @@
+import Foundation
+
+/// The one loop that runs a sweep on any executor: read what the workers did, store it
+/// (TrialLedger), start the trials that are ready while the executor has room, show progress;
+/// until no trial is pending or running, or once (`sync`, `run --detach`). On SIGINT/SIGTERM it
+/// stops cleanly: local workers are stopped and their trials go back to pending; SLURM jobs
+/// keep running.
+final class SweepDriver {
+    enum Mode: Sendable { case untilDone, once }
+
+    let ledger: TrialLedger
+    let executor: any TrialExecutor
+    let stopRequested: () -> Bool
+    /// How long one poll waits for an event.
+    static let pollSeconds = 0.2
+
+    init(ledger: TrialLedger, executor: any TrialExecutor, stopRequested: @escaping () -> Bool) {
+        self.ledger = ledger; self.executor = executor; self.stopRequested = stopRequested
+    }
+
+    func run(mode: Mode) throws -> SweepSummary {
+        try ledger.reload()
+        // If the loop throws (a database write failed), leave no local worker running unattended.
+        var completed = false
+        defer { if !completed { executor.abandon() } }
+        var stopping = false
+        while true {
+            if !stopping, stopRequested() {
+                stopping = true
+                if executor.holdsWorkers {
+                    ledger.log("stopping: \(ledger.running.count) running trial(s) go back to pending")
+                }
+                executor.stopAll()
+            }
+            for event in try executor.poll(timeout: mode == .once ? 0 : Self.pollSeconds) { try ledger.handle(event) }
+            if !stopping {
+                // A one-shot step does not wait out a retry's backoff: nothing would come back for it.
+                let ready = ledger.ready(honourBackoff: mode == .untilDone)
+                try ledger.launch(Array(ready.prefix(executor.capacity)), on: executor)
+            }
+            ledger.showProgress()
+            if mode == .once { break }
+            if stopping ? !executor.holdsWorkers || ledger.running.isEmpty : !ledger.hasOpenTrials { break }
+        }
+        completed = true
+        ledger.showProgress(force: true)
+        ledger.display.finish()
+        return ledger.summary(stopped: stopping, busySeconds: executor.busySeconds)
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import TrialProtocol
+
+/// The bookkeeping every executor shares, and the only writer of the store while a sweep runs:
+/// a cache of the sweep's trials, claiming and recording workers, storing epoch lines as they
+/// arrive (each its own transaction), finishing trials with the QG figures computed from their
+/// stored epochs, retries with exponential backoff, and what the progress display shows.
+final class TrialLedger {
+    let store: any TrialStore
+    let sweep: SweepRecord
+    let executor: ExecutorConfig
+    let display: ProgressDisplay
+
+    private(set) var trials: [Int64: TrialRecord] = [:]
+    /// The last epoch shown per trial; an epoch at or below it is stored but not shown or
+    /// counted again (a resumed worker's replay, a spool file read a second time).
+    private var lastEpoch: [Int64: (epoch: Int, prd: Double?)] = [:]
+    /// Earliest time a trial that failed an attempt may start again.
+    private var notBefore: [Int64: Date] = [:]
+    private var epochsThisSession = 0
+    let started = Date()
+
+    init(store: any TrialStore, sweep: SweepRecord, executor: ExecutorConfig, display: ProgressDisplay) {
+        self.store = store; self.sweep = sweep; self.executor = executor; self.display = display
+    }
+
+    func reload() throws {
+        trials = [:]
+        for t in try store.trials(sweepID: sweep.id) { trials[t.id] = t }
+    }
+
+    private func refresh(_ id: Int64) throws { trials[id] = try store.trial(id: id) }
+
+    var running: [TrialRecord] { trials.values.filter { $0.state == .running }.sorted { $0.number < $1.number } }
+    var hasOpenTrials: Bool { trials.values.contains { $0.state == .pending || $0.state == .running } }
+
+    /// Pending trials whose backoff has passed (all pending ones unless `honourBackoff`), by number.
+    func ready(honourBackoff: Bool, now: Date = Date()) -> [TrialRecord] {
+        trials.values.filter { $0.state == .pending && (!honourBackoff || (notBefore[$0.id] ?? .distantPast) <= now) }
+            .sorted { $0.number < $1.number }
+    }
+
+    // MARK: starting
+
+    /// Starts `trials` on `executor`: each is claimed (running, attempt counted) before its
+    /// worker exists, so a scheduler that dies mid-way never starts a trial twice; a launch
+    /// that fails gives the claims back.
+    func launch(_ trials: [TrialRecord], on executor: any TrialExecutor) throws {
+        guard !trials.isEmpty else { return }
+        for trial in trials { try store.claim(trialID: trial.id, workerPID: nil) }
+        let handles: [Int64: WorkerHandle]
+        do { handles = try executor.launch(trials) } catch {
+            for trial in trials { try store.release(trialID: trial.id, error: nil, countsAsAttempt: false) }
+            try reload()
+            throw error
+        }
+        for trial in trials {
+            switch handles[trial.id] {
+            case let .process(pid)?: try store.assignWorker(trialID: trial.id, pid: pid, jobID: nil)
+            case let .job(id)?: try store.assignWorker(trialID: trial.id, pid: nil, jobID: id)
+            case nil: break
+            }
+            try refresh(trial.id)
+            if case .process? = handles[trial.id] {
+                let resumed = trial.startedAt != nil
+                display.log("#\(trial.number) \(trialLabel(trial)): started\(resumed ? " (resuming, attempt \(self.trials[trial.id]!.attempts))" : "")")
+            }
+        }
+    }
+
+    // MARK: events
+
+    func handle(_ event: TrialEvent) throws {
+        switch event {
+        case let .epoch(id, record, replayed):
+            guard let trial = trials[id], trial.state == .running else { return }
+            try store.recordEpoch(trialID: id, record)
+            let shown = lastEpoch[id]?.epoch ?? 0
+            guard !replayed, record.epoch > shown else { return }
+            epochsThisSession += 1
+            let prd = record.metric(trial.config.qg.metric)
+            lastEpoch[id] = (record.epoch, prd)
+            if !display.isTerminal {
+                display.log("#\(trial.number) epoch \(record.epoch)/\(trial.config.training.epochs) PRD \(prd.map(formatNumber) ?? "-")")
+            }
+        case let .unrecognised(id, text):
+            display.log("#\(trials[id]?.number ?? -1): ignored a worker line that is not the protocol: \(text.prefix(120))")
+        case let .ended(id, end):
+            try refresh(id)
+            guard let trial = trials[id], trial.state == .running else { return }
+            display.log(try TrialEnding.finish(trial, end: end, store: store))
+            try refresh(id)
+        case let .attemptFailed(id, reason, configRejected, log):
+            try refresh(id)
+            guard let trial = trials[id], trial.state == .running else { return }
+            let (message, delay) = try TrialEnding.attemptFailed(trial, reason: reason, configRejected: configRejected,
+                                                                 logHint: log, executor: executor, store: store)
+            if let delay { notBefore[id] = Date().addingTimeInterval(delay) }
+            display.log(message)
+            try refresh(id)
+        case let .released(id):
+            try refresh(id)
+            guard trials[id]?.state == .running else { return }
+            try store.release(trialID: id, error: nil, countsAsAttempt: false)
+            try refresh(id)
+        }
+    }
+
+    /// Remembers the last stored epoch of a running trial first seen by this process, so that
+    /// re-reading its lines neither logs nor counts them again.
+    func noteStoredEpochs(of trial: TrialRecord) throws {
+        guard lastEpoch[trial.id] == nil, let stored = try store.epochs(trialID: trial.id).last else { return }
+        lastEpoch[trial.id] = (stored.epoch, stored.metric(trial.config.qg.metric))
+    }
+
+    /// Marks a trial cancelled (its worker is gone or being stopped).
+    func cancel(_ id: Int64) throws {
+        try store.cancel(trialID: id)
+        try refresh(id)
+    }
+
+    // MARK: display
+
+    func log(_ message: String) { display.log(message) }
+
+    func showProgress(force: Bool = false) {
+        display.update(ProgressSnapshot(trials: Array(trials.values), lastEpoch: lastEpoch, epochsThisSession: epochsThisSession,
+                                        since: started), force: force)
+    }
+
+    func summary(stopped: Bool, busySeconds: Double) -> SweepSummary {
+        var s = SweepSummary(trials: Array(trials.values))
+        s.stoppedBySignal = stopped
+        s.wallSeconds = Date().timeIntervalSince(started)
+        s.slotUtilisation = s.wallSeconds > 0 && busySeconds > 0 ? busySeconds / (s.wallSeconds * Double(executor.workers)) : 0
+        s.clusterJobs = running.compactMap(\.jobID).sorted()
+        return s
+    }
+}
+
+/// How a `run`, `sync` or `sync --wait` left the sweep.
+public struct SweepSummary: Equatable, Sendable {
+    public var completed = 0, diverged = 0, failed = 0, pending = 0
+    public var stoppedBySignal = false
+    public var wallSeconds = 0.0
+    /// Σ worker lifetimes / (wall time × workers): how much of the worker slots the
+    /// scheduler kept busy (1 − this is its overhead plus idle slots at the tail).
+    public var slotUtilisation = 0.0
+    /// SLURM executor: the tasks ("JOB_TASK") still queued or running when the client returned.
+    public var clusterJobs: [String] = []
+
+    /// The counts of trials per outcome (cancelled ones are in none of them).
+    init(trials: [TrialRecord]) {
+        for t in trials {
+            switch t.state {
+            case .completed: completed += 1
+            case .diverged: diverged += 1
+            case .failed: failed += 1
+            case .pending, .running: pending += 1
+            case .cancelled: break
+            }
+        }
+    }
+}

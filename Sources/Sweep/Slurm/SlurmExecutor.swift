@@ -1,0 +1,176 @@
+import DurableFiles
+import Foundation
+
+/// Runs trials on a SLURM cluster. Launching submits the trials as one job array over the
+/// spool directory; polling (every executor.slurm.poll_seconds, and at once on the first call)
+/// reads each running trial's new spool lines and reports trials whose task left the queue
+/// without an end line. The workers write only the spool; the driver's ledger alone writes the
+/// database. Stopping the client leaves the cluster's jobs running.
+final class SlurmExecutor: TrialExecutor {
+    let ledger: TrialLedger
+    let settings: ExecutorConfig
+    let spool: Spool
+    let slurm: SlurmCommand
+    /// The `lipsweep` the nodes run (this executable: the path must be valid on the nodes).
+    let program: String
+
+    private let reader = SpoolReader()
+    private var nextPoll = Date.distantPast
+    private var queueWarned = false
+
+    /// How long a task that exited 0 may take to show its end line (a network filesystem's
+    /// attribute cache may lag behind the queue) before it counts as a failed attempt.
+    static let endLineGraceSeconds = 30.0
+
+    init(ledger: TrialLedger, settings: ExecutorConfig, spool: Spool, slurm: SlurmCommand, program: String) {
+        self.ledger = ledger; self.settings = settings; self.spool = spool; self.slurm = slurm; self.program = program
+    }
+
+    var jobName: String { "lipsweep-\(ledger.sweep.name)" }
+    var capacity: Int { Int.max }
+    var holdsWorkers: Bool { false }
+    var busySeconds: Double { 0 }
+    func stopAll() {}
+    func abandon() {}
+
+    // MARK: polling
+
+    func poll(timeout: TimeInterval) throws -> [TrialEvent] {
+        let wait = min(timeout, nextPoll.timeIntervalSinceNow)
+        if wait > 0 { usleep(UInt32(wait * 1e6)) }
+        guard Date() >= nextPoll else { return [] }
+        nextPoll = Date().addingTimeInterval(settings.slurm.pollSeconds)
+        var events: [TrialEvent] = []
+        // A trial `running` without a job was left by the local executor or by a client that
+        // died between claiming and submitting: nothing runs it, so it goes back to pending.
+        for trial in ledger.running where trial.jobID == nil { events.append(.released(trialID: trial.id)) }
+        let withJobs = ledger.running.filter { $0.jobID != nil }
+        var ended = Set<Int64>()
+        for trial in withJobs {
+            try ledger.noteStoredEpochs(of: trial)
+            let read = read(trial)
+            events += read
+            if read.contains(where: { if case .ended = $0 { true } else { false } }) { ended.insert(trial.id) }
+        }
+        let unfinished = withJobs.filter { !ended.contains($0.id) }
+        if !unfinished.isEmpty, let queue = try listQueue() {
+            for trial in unfinished where queue[trial.jobID!]?.isLive != true {
+                events += taskGone(trial, state: queue[trial.jobID!])
+            }
+        }
+        return events
+    }
+
+    /// The trial's spool lines not read before, as events (an end line ends the trial).
+    private func read(_ trial: TrialRecord) -> [TrialEvent] {
+        reader.read(trialID: trial.id, file: Spool.linesFile(spool.trialDirectory(trial))).map { line in
+            switch line {
+            case let .epoch(record, replayed): .epoch(trialID: trial.id, record, replayed: replayed)
+            case let .end(end): .ended(trialID: trial.id, end)
+            case let .unrecognised(text): .unrecognised(trialID: trial.id, text)
+            }
+        }
+    }
+
+    /// squeue's view of this sweep's tasks; nil (and one warning) when squeue fails, so a
+    /// controller hiccup never counts as every task vanishing.
+    private func listQueue() throws -> [String: SlurmTaskState]? {
+        let out = try slurm.run("squeue", SqueueListing.arguments(jobName: jobName))
+        guard out.status == 0 else {
+            if !queueWarned { ledger.log("squeue failed (\(out.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); will retry") }
+            queueWarned = true
+            return nil
+        }
+        queueWarned = false
+        return try SqueueListing.parse(out.stdout)
+    }
+
+    /// The trial's task is no longer queued or running: its last lines, then either its end
+    /// line or a failed attempt (after a grace period for a task that exited 0).
+    private func taskGone(_ trial: TrialRecord, state: SlurmTaskState?) -> [TrialEvent] {
+        let dir = spool.trialDirectory(trial)
+        let late = read(trial)    // lines written after the first read of this poll
+        if late.contains(where: { if case .ended = $0 { true } else { false } }) { return late }
+        let exit = Spool.readExit(dir).flatMap { $0.record.job == trial.jobID ? $0 : nil }
+        if let exit, exit.record.status == 0, !exit.record.signal,
+           Date().timeIntervalSince(exit.written) < Self.endLineGraceSeconds { return late }
+        let what: String
+        switch state {
+        case .completed?: what = "SLURM task \(trial.jobID!) completed without an end line"
+        case let .ended(name)?: what = "SLURM task \(trial.jobID!) \(name)"
+        default: what = "SLURM task \(trial.jobID!) vanished from the queue without an end line"
+        }
+        let exitText = exit.map { $0.record.signal ? ", trainer killed by signal \($0.record.status)" : ", trainer exit code \($0.record.status)" } ?? ""
+        let log = dir.appendingPathComponent("worker.log").path
+        let tail = logTail(log)
+        let rejected = exit.map { !$0.record.signal && $0.record.status == 2 } ?? false
+        let reason = rejected ? tail : what + exitText + (tail.isEmpty ? "" : ": \(tail)")
+        return late + [.attemptFailed(trialID: trial.id, reason: reason, configRejected: rejected, log: log)]
+    }
+
+    // MARK: submitting
+
+    /// One job array for `trials` (claimed already): the manifest, each trial's config and the
+    /// batch script are written durably before sbatch, so a node never reads half of one.
+    func launch(_ trials: [TrialRecord]) throws -> [Int64: WorkerHandle] {
+        try spool.write(Spool.Manifest(sweep: ledger.sweep.name, threads: settings.threads,
+                                       trials: Dictionary(uniqueKeysWithValues: ledger.trials.values.map {
+                                           (String($0.number), spool.trialDirectory($0).lastPathComponent) })))
+        for trial in trials {
+            let dir = spool.trialDirectory(trial)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try DurableFile.write(trial.config.workerFileText, to: dir.appendingPathComponent("trial.json"))
+        }
+        try FileManager.default.createDirectory(at: spool.jobsDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: spool.url.appendingPathComponent("slurm"), withIntermediateDirectories: true)
+        let stamp = Int(Date().timeIntervalSince1970 * 1000)
+        let submission = BatchSubmission(
+            jobName: jobName, trialNumbers: trials.map(\.number), options: settings.slurm, threads: settings.threads,
+            spool: spool.url, program: program, customWorker: slurm.environment[WorkerCommand.environmentVariable].flatMap { $0.isEmpty ? nil : $0 },
+            scriptPath: spool.jobsDirectory.appendingPathComponent("\(jobName)-\(stamp).sh"))
+        try DurableFile.write(submission.script, to: submission.scriptPath)
+        let out = try slurm.run("sbatch", submission.arguments)
+        guard out.status == 0 else {
+            let message = out.stderr.split(whereSeparator: \.isNewline).map(String.init).last ?? "exit code \(out.status)"
+            let cleaned = message.replacingOccurrences(of: "sbatch: error: ", with: "")
+            let error = SlurmError.refused(program: "sbatch", message: cleaned, isSettingsMistake: SlurmError.isSettingsMistake(cleaned))
+            if case .refused(_, _, true) = error { throw SlurmSettingsError(underlying: error) }
+            throw error
+        }
+        let jobID = try BatchSubmission.jobID(fromParsable: out.stdout)
+        ledger.log("submitted job array \(jobID) (\(trials.count) trial(s): \(submission.arraySpec)) to SLURM")
+        return Dictionary(uniqueKeysWithValues: trials.map { ($0.id, .job(id: "\(jobID)_\($0.number)")) })
+    }
+
+    // MARK: cancelling
+
+    /// Reads what the workers wrote, then scancels the tasks of the trials still running and
+    /// marks them cancelled; waits (up to a minute) for those tasks to leave the queue so a
+    /// later run never has two workers in one checkpoint directory. Returns the job ids.
+    func cancel() throws -> [String] {
+        try ledger.reload()
+        nextPoll = .distantPast
+        for event in try poll(timeout: 0) { try ledger.handle(event) }
+        let ids = ledger.running.compactMap(\.jobID)
+        guard !ids.isEmpty else { return [] }
+        let out = try slurm.run("scancel", ids)
+        let complaints = out.stderr.split(whereSeparator: \.isNewline).filter {
+            !$0.contains("already completing or completed") && !$0.contains("Invalid job id")
+        }
+        if out.status != 0 && !complaints.isEmpty {
+            throw SlurmError.refused(program: "scancel", message: complaints.joined(separator: " "), isSettingsMistake: false)
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, let queue = try listQueue(), ids.contains(where: { queue[$0]?.isLive == true }) { usleep(200_000) }
+        // A worker that printed its end line before the signal reached it still counts.
+        for trial in ledger.running where trial.jobID != nil {
+            for event in read(trial) { try ledger.handle(event) }
+        }
+        var cancelled: [String] = []
+        for trial in ledger.running where trial.jobID != nil {
+            try ledger.cancel(trial.id)
+            cancelled.append(trial.jobID!)
+        }
+        return cancelled
+    }
+}

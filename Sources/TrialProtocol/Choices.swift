@@ -1,0 +1,73 @@
+/// The named values of a trial config (docs/worker-protocol.md, "The trial config"). Their raw
+/// values are the words of the wire format, the sweep spec and `lipsweep train`'s options.
+
+/// Where the events come from (`dataset.source`).
+public enum DataSource: String, Codable, CaseIterable, Hashable, Sendable {
+    /// The built-in shower simulator (docs/science.md §2.1).
+    case simulated
+    /// An LHCb-format `.npz` file (`dataset.path`).
+    case npz
+}
+
+/// The named model sizes of docs/science.md §4 (`model.preset`).
+public enum Preset: String, Codable, CaseIterable, Hashable, Sendable {
+    case tiny, small, paper
+}
+
+/// The adversarial losses of docs/science.md §5 (`training.loss`).
+public enum AdversarialLoss: String, Codable, CaseIterable, Hashable, Sendable {
+    case bce, hinge, ls, wasserstein
+}
+
+/// The Lipschitz regularizers of docs/science.md §5.1 (`training.regularizer`).
+public enum RegularizerKind: String, Codable, CaseIterable, Hashable, Sendable {
+    case none, sn, alphaK = "alpha-k", l2, linf, hinge, lecam
+
+    /// Whether this regularizer reads `parameter` (the table of docs/science.md §5.1): a
+    /// parameter it does not read never multiplies its trials and is refused when given.
+    public func uses(_ parameter: RegularizerParameter) -> Bool {
+        switch parameter {
+        case .margin: self == .hinge
+        case .alpha: [.alphaK, .l2, .linf, .hinge].contains(self)
+        case .lambda: self == .lecam
+        }
+    }
+}
+
+/// The strengths a regularizer may take: the soft margin m (hinge), α (alpha-k, l2, linf,
+/// hinge) and λ (lecam).
+public enum RegularizerParameter: String, CaseIterable, Hashable, Sendable {
+    case margin, alpha, lambda
+
+    /// The value a trial gets when its regularizer uses the parameter and none is given.
+    public var defaultValue: Double {
+        switch self {
+        case .margin: 2
+        case .alpha: 1
+        case .lambda: 0.3
+        }
+    }
+
+    /// The regularizers that read it, in table order.
+    public var users: [RegularizerKind] { RegularizerKind.allCases.filter { $0.uses(self) } }
+
+    /// "margin only applies to hinge", for messages.
+    public var usersText: String { "\(rawValue) only applies to \(users.map(\.rawValue).joined(separator: ", "))" }
+}
+
+/// The per-epoch series a trial's quality gain is computed on (`qg.metric`,
+/// docs/science.md §7).
+public enum QualityMetric: String, Codable, CaseIterable, Hashable, Sendable {
+    case physPRD = "phys_prd", rawPRD = "raw_prd"
+
+    /// Distances improve downwards: QG on them is the mean per-epoch decrease.
+    public var isDistance: Bool { false }
+
+    /// The metric's value in one epoch's fields.
+    public func value(in epoch: (EpochField) -> Double?) -> Double? {
+        switch self {
+        case .physPRD: epoch(.physPRD)
+        case .rawPRD: epoch(.rawPRD)
+        }
+    }
+}
