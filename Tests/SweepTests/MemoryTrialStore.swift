@@ -10,6 +10,7 @@ final class MemoryTrialStore: TrialStore, @unchecked Sendable {   // guarded by 
     private var sweepRows: [SweepRecord] = []
     private var trialRows: [Int64: TrialRecord] = [:]
     private var epochRows: [Int64: [Int: EpochRecord]] = [:]
+    private var decisionRows: [RungDecision] = []
     private var nextTrialID: Int64 = 1
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T { lock.lock(); defer { lock.unlock() }; return try body() }
@@ -32,6 +33,14 @@ final class MemoryTrialStore: TrialStore, @unchecked Sendable {   // guarded by 
 
     func updateExecutor(sweepID: Int64, executorJSON: String) throws {
         locked { if let i = sweepRows.firstIndex(where: { $0.id == sweepID }) { sweepRows[i].executorJSON = executorJSON } }
+    }
+
+    func updateSearch(sweepID: Int64, searchJSON: String?, pruningJSON: String?) throws {
+        locked {
+            if let i = sweepRows.firstIndex(where: { $0.id == sweepID }) {
+                sweepRows[i].searchJSON = searchJSON; sweepRows[i].pruningJSON = pruningJSON
+            }
+        }
     }
 
     func addTrials(sweepID: Int64, _ planned: [PlannedTrial]) throws -> Int {
@@ -99,12 +108,37 @@ final class MemoryTrialStore: TrialStore, @unchecked Sendable {   // guarded by 
 
     func finish(trialID: Int64, _ outcome: TrialOutcome) throws {
         precondition(outcome.state.isEnding)
-        try move(trialID, to: outcome.state, from: [.running]) {
-            let q = outcome.qg
-            $0.error = outcome.error; $0.finishedAt = "2026-12-02T00:00:01Z"; $0.workerPID = nil
-            $0.qg = q?.qg; $0.qgSlope = q?.qgSlope; $0.l30 = q?.l30; $0.twoOverL30 = q?.twoOverL30
-            $0.lrWithinBound = q?.lrWithinBound; $0.twoOverM = q?.twoOverM ?? $0.twoOverM
+        try move(trialID, to: outcome.state, from: [.running]) { Self.end(&$0, outcome) }
+    }
+
+    private static func end(_ t: inout TrialRecord, _ outcome: TrialOutcome) {
+        let q = outcome.qg
+        t.error = outcome.error; t.finishedAt = "2026-12-02T00:00:01Z"; t.workerPID = nil
+        t.qg = q?.qg; t.qgSlope = q?.qgSlope; t.l30 = q?.l30; t.twoOverL30 = q?.twoOverL30
+        t.lrWithinBound = q?.lrWithinBound; t.twoOverM = q?.twoOverM ?? t.twoOverM
+    }
+
+    func recordRungDecision(_ decision: RungDecision, pruned: TrialOutcome?) throws {
+        precondition((decision.verdict == .prune) == (pruned != nil))
+        // Rule 8's checks first, so a refused decision changes nothing (rule 1).
+        let duplicate = locked { decisionRows.contains { $0.trialID == decision.trialID && $0.rung == decision.rung } }
+        if let state = try trial(id: decision.trialID)?.state, state != .running {
+            throw StoreError.invalidTransition(trial: decision.trialID, from: state.rawValue, to: pruned == nil ? "running" : "pruned")
         }
+        if duplicate { throw StoreError.duplicateDecision(trial: decision.trialID, rung: decision.rung) }
+        try move(decision.trialID, to: pruned == nil ? .running : .pruned, from: [.running]) { t in
+            if let pruned { Self.end(&t, pruned) }
+        }
+        locked {
+            var stored = decision
+            stored.sequence = Int64(decisionRows.count + 1)
+            decisionRows.append(stored)
+        }
+    }
+
+    func rungDecisions(sweepID: Int64) throws -> [RungDecision] {
+        let ids = Set(try trials(sweepID: sweepID).map(\.id))
+        return locked { decisionRows.filter { ids.contains($0.trialID) } }
     }
 
     func release(trialID: Int64, error: String?, countsAsAttempt: Bool) throws {

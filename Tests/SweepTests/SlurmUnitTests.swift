@@ -183,8 +183,9 @@ private func epochs(_ lines: [WorkerLine]) -> [EpochRecord] {
 }
 
 @Suite struct SchemaMigrationTests {
-    /// A version-1 database (before SLURM) opens with its data and gains the job columns.
-    @Test func version1MigratesToVersion2() throws {
+    /// A version-1 database (before SLURM) opens with its data and gains the job columns (and
+    /// everything later versions add).
+    @Test func version1MigratesToTheCurrentVersion() throws {
         let (store, trial, dir) = try runningTrial()
         let path = dir.appendingPathComponent("lipsweep.db").path
         _ = store
@@ -192,15 +193,18 @@ private func epochs(_ lines: [WorkerLine]) -> [EpochRecord] {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             try db.execute(sql: """
+                DROP TABLE rung_decisions;
+                ALTER TABLE sweeps DROP COLUMN search_json;
+                ALTER TABLE sweeps DROP COLUMN pruning_json;
                 ALTER TABLE trials DROP COLUMN job_id;
                 ALTER TABLE sweeps DROP COLUMN executor_json;
-                DELETE FROM grdb_migrations WHERE identifier = 'v2';
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3');
                 UPDATE schema_version SET version = 1;
                 """)
         }
         try queue.close()
         let migrated = try SQLiteTrialStore(path: path)
-        #expect(try migrated.read { db in try Int.fetchOne(db, sql: "SELECT version FROM schema_version") } == 2)
+        #expect(try migrated.read { db in try Int.fetchOne(db, sql: "SELECT version FROM schema_version") } == 3)
         let again = try #require(try migrated.trial(id: trial.id))
         #expect(again.state == .running && again.configHash == trial.configHash && again.jobID == nil)
         try migrated.assignWorker(trialID: trial.id, pid: nil, jobID: "5_0")

@@ -122,6 +122,53 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
         #expect(try store.sweep(named: "s")?.executorJSON == "{}")
     }
 
+    @Test(arguments: Backend.allCases) func rungDecisionsAreRecordedOnceAndAPruneEndsTheTrial(_ backend: Backend) throws {
+        let store = try backend.make()
+        let (sweep, trials) = try seeded(store)
+        let (a, b, c) = (trials[0].id, trials[1].id, trials[2].id)
+        func decision(_ id: Int64, _ verdict: RungDecision.Verdict, value: Double? = 0.5) -> RungDecision {
+            RungDecision(trialID: id, rung: 3, metric: "best_prd", value: value, reached: 1, kept: 1, verdict: verdict)
+        }
+        // Only while running.
+        #expect(throws: StoreError.invalidTransition(trial: a, from: "pending", to: "running")) {
+            try store.recordRungDecision(decision(a, .continue), pruned: nil)
+        }
+        for id in [a, b, c] { try store.claim(trialID: id, workerPID: nil) }
+        try store.recordEpoch(trialID: b, EpochRecord(epoch: 3, physPRD: 0.2))
+        try store.recordRungDecision(decision(a, .continue), pruned: nil)
+        #expect(try store.trial(id: a)?.state == .running)
+        #expect(throws: StoreError.duplicateDecision(trial: a, rung: 3)) { try store.recordRungDecision(decision(a, .continue), pruned: nil) }
+        let q = TrialQualityGain(qg: 0.01, qgSlope: 0.02, l30: 1.1, twoOverL30: 2 / 1.1, lrWithinBound: true)
+        try store.recordRungDecision(decision(b, .prune, value: nil), pruned: TrialOutcome(state: .pruned, qg: q))
+        let pruned = try #require(try store.trial(id: b))
+        #expect(pruned.state == .pruned && pruned.qg == 0.01 && pruned.l30 == 1.1 && pruned.error == nil && pruned.finishedAt != nil)
+        #expect(try store.epochs(trialID: b).map(\.epoch) == [3])
+        // A pruned trial is never resumed, requeued, cancelled or given more epochs.
+        #expect(throws: StoreError.self) { try store.release(trialID: b, error: nil, countsAsAttempt: false) }
+        #expect(throws: StoreError.self) { try store.requeue(trialID: b) }
+        #expect(throws: StoreError.self) { try store.cancel(trialID: b) }
+        #expect(throws: StoreError.self) { try store.claim(trialID: b, workerPID: nil) }
+        #expect(throws: StoreError.self) { try store.recordEpoch(trialID: b, EpochRecord(epoch: 4)) }
+        #expect(throws: StoreError.self) { try store.recordRungDecision(decision(b, .continue), pruned: nil) }
+        try store.recordRungDecision(decision(c, .continue, value: 0.7), pruned: nil)
+        let stored = try store.rungDecisions(sweepID: sweep.id)
+        #expect(stored.map(\.trialID) == [a, b, c] && stored.map(\.verdict) == [.continue, .prune, .continue])
+        #expect(stored.map(\.value) == [0.5, nil, 0.7] && stored.allSatisfy { $0.metric == "best_prd" && $0.rung == 3 })
+        #expect(stored[0].sequence < stored[1].sequence && stored[1].sequence < stored[2].sequence)
+        #expect(TrialState.pruned.isFinished && TrialState.pruned.isTerminal && !TrialState.pruned.isEnding)
+    }
+
+    @Test(arguments: Backend.allCases) func searchSettingsAreStoredWithTheSweep(_ backend: Backend) throws {
+        let store = try backend.make()
+        let (sweep, _) = try seeded(store)
+        #expect(try store.sweep(named: "s")?.searchJSON == nil)
+        try store.updateSearch(sweepID: sweep.id, searchJSON: "{\"a\":1}", pruningJSON: "{\"b\":2}")
+        let back = try #require(try store.sweep(named: "s"))
+        #expect(back.searchJSON == "{\"a\":1}" && back.pruningJSON == "{\"b\":2}")
+        try store.updateSearch(sweepID: sweep.id, searchJSON: nil, pruningJSON: nil)
+        #expect(try store.sweep(named: "s")?.pruningJSON == nil)
+    }
+
     @Test(arguments: Backend.allCases) func sweepsAreFoundByName(_ backend: Backend) throws {
         let store = try backend.make()
         #expect(try store.sweep(named: "s") == nil)
@@ -142,7 +189,7 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
             (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "SELECT version FROM schema_version")!)
         }
         #expect(mode == "wal")
-        #expect(version == 2)
+        #expect(version == 3)
         // Reopening migrates nothing twice.
         _ = try SQLiteTrialStore(path: path)
     }

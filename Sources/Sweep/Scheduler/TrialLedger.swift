@@ -140,7 +140,7 @@ final class TrialLedger {
 
 /// How a `run`, `sync` or `sync --wait` left the sweep.
 public struct SweepSummary: Equatable, Sendable {
-    public var completed = 0, diverged = 0, failed = 0, pending = 0
+    public var completed = 0, diverged = 0, pruned = 0, failed = 0, pending = 0
     public var stoppedBySignal = false
     public var wallSeconds = 0.0
     /// Σ worker lifetimes / (wall time × workers): how much of the worker slots the
@@ -155,6 +155,7 @@ public struct SweepSummary: Equatable, Sendable {
             switch t.state {
             case .completed: completed += 1
             case .diverged: diverged += 1
+            case .pruned: pruned += 1
             case .failed: failed += 1
             case .pending, .running: pending += 1
             case .cancelled: break

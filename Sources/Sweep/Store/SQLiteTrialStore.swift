@@ -60,6 +60,13 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
         }
     }
 
+    public func updateSearch(sweepID: Int64, searchJSON: String?, pruningJSON: String?) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE sweeps SET search_json = ?, pruning_json = ? WHERE id = ?",
+                           arguments: [searchJSON, pruningJSON, sweepID])
+        }
+    }
+
     // MARK: trials
 
     public func addTrials(sweepID: Int64, _ planned: [PlannedTrial]) throws -> Int {
@@ -128,14 +135,17 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
 
     public func finish(trialID: Int64, _ outcome: TrialOutcome) throws {
         precondition(outcome.state.isEnding, "finish takes an ending state")
-        try transition(trialID, to: outcome.state, onlyFrom: .running) { db in
-            let q = outcome.qg
-            try db.execute(sql: """
-                UPDATE trials SET state = ?, error = ?, finished_at = ?, worker_pid = NULL, qg = ?, qg_slope = ?, l_30 = ?,
-                       two_over_l_30 = ?, lr_within_bound = ?, two_over_m = coalesce(?, two_over_m) WHERE id = ?
-                """, arguments: [outcome.state.rawValue, outcome.error, Self.now(), q?.qg, q?.qgSlope, q?.l30,
-                                 q?.twoOverL30, q?.lrWithinBound, q?.twoOverM, trialID])
-        }
+        try transition(trialID, to: outcome.state, onlyFrom: .running) { db in try Self.end(db, trialID: trialID, outcome) }
+    }
+
+    /// The ending of a trial with its outcome (finish, or a prune decision).
+    private static func end(_ db: Database, trialID: Int64, _ outcome: TrialOutcome) throws {
+        let q = outcome.qg
+        try db.execute(sql: """
+            UPDATE trials SET state = ?, error = ?, finished_at = ?, worker_pid = NULL, qg = ?, qg_slope = ?, l_30 = ?,
+                   two_over_l_30 = ?, lr_within_bound = ?, two_over_m = coalesce(?, two_over_m) WHERE id = ?
+            """, arguments: [outcome.state.rawValue, outcome.error, now(), q?.qg, q?.qgSlope, q?.l30,
+                             q?.twoOverL30, q?.lrWithinBound, q?.twoOverM, trialID])
     }
 
     public func release(trialID: Int64, error: String?, countsAsAttempt: Bool) throws {
@@ -155,6 +165,36 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
     public func requeue(trialID: Int64) throws {
         try transition(trialID, to: .pending, onlyFrom: .failed, .cancelled) { db in
             try db.execute(sql: "UPDATE trials SET state = 'pending', attempts = 0, finished_at = NULL WHERE id = ?", arguments: [trialID])
+        }
+    }
+
+    public func recordRungDecision(_ d: RungDecision, pruned: TrialOutcome?) throws {
+        precondition((d.verdict == .prune) == (pruned != nil) && (pruned.map { $0.state == .pruned } ?? true),
+                     "a prune decision comes with its pruned outcome, a continue decision with none")
+        try transition(d.trialID, to: pruned == nil ? .running : .pruned, onlyFrom: .running) { db in
+            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM rung_decisions WHERE trial_id = ? AND rung = ?",
+                                           arguments: [d.trialID, d.rung]) ?? false
+            if exists { throw StoreError.duplicateDecision(trial: d.trialID, rung: d.rung) }
+            try db.execute(sql: """
+                INSERT INTO rung_decisions(sweep_id, trial_id, rung, metric, value, reached, kept, decision, decided_at)
+                SELECT sweep_id, id, ?, ?, ?, ?, ?, ?, ? FROM trials WHERE id = ?
+                """, arguments: [d.rung, d.metric, d.value, d.reached, d.kept, d.verdict.rawValue, Self.now(), d.trialID])
+            if let outcome = pruned { try Self.end(db, trialID: d.trialID, outcome) }
+        }
+    }
+
+    public func rungDecisions(sweepID: Int64) throws -> [RungDecision] {
+        try pool.read { db in
+            // A database of schema v2 opened for reading has no decisions yet.
+            guard try db.tableExists("rung_decisions") else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT * FROM rung_decisions WHERE sweep_id = ? ORDER BY id", arguments: [sweepID]).map { row in
+                let text: String = row["decision"]
+                guard let verdict = RungDecision.Verdict(rawValue: text) else {
+                    throw StoreError.unknownValue(trial: row["trial_id"], column: "rung_decisions.decision", value: text)
+                }
+                return RungDecision(trialID: row["trial_id"], rung: row["rung"], metric: row["metric"], value: row["value"],
+                                    reached: row["reached"], kept: row["kept"], verdict: verdict, sequence: row["id"])
+            }
         }
     }
 
@@ -197,7 +237,8 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
 
     static func sweep(_ row: Row) -> SweepRecord {
         SweepRecord(id: row["id"], name: row["name"], specText: row["spec_text"], specHash: row["spec_hash"],
-                    codeVersion: row["code_version"], createdAt: row["created_at"], executorJSON: row["executor_json"])
+                    codeVersion: row["code_version"], createdAt: row["created_at"], executorJSON: row["executor_json"],
+                    searchJSON: row["search_json"], pruningJSON: row["pruning_json"])
     }
 
     static func trial(_ row: Row) throws -> TrialRecord {

@@ -4,7 +4,7 @@ import GRDB
 /// the file): migrations may add, never rename or drop. `schema_version` holds one row with
 /// the version the last migration set.
 enum Schema {
-    static let version = 2
+    static let version = 3
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -72,6 +72,70 @@ enum Schema {
                 ALTER TABLE trials ADD COLUMN job_id TEXT;
                 ALTER TABLE sweeps ADD COLUMN executor_json TEXT;
                 UPDATE schema_version SET version = 2;
+                """)
+        }
+        // v3 (boundary search and successive halving, issue 13): the state `pruned`, which the
+        // CHECK constraint of `trials.state` must list — SQLite cannot alter a constraint, so the
+        // table is rebuilt with every column, in the same order, and its index (GRDB runs a
+        // migration with foreign keys off and checks them before committing, so `epochs` keeps
+        // pointing at the same ids); the search and pruning settings of a sweep, from which
+        // `sync` rebuilds them; and the successive-halving decisions, recorded as they are made,
+        // because they depend on the order in which trials reach a rung: a rerun after a crash,
+        // or `sync` on another machine, reads them instead of deciding again.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE trials_v3(
+                    id INTEGER PRIMARY KEY,
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+                    number INTEGER NOT NULL,
+                    config_hash TEXT NOT NULL,
+                    params_json TEXT NOT NULL,
+                    regularizer TEXT NOT NULL,
+                    loss TEXT NOT NULL,
+                    margin REAL,
+                    alpha REAL,
+                    lambda REAL,
+                    lr REAL NOT NULL,
+                    seed INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending','running','completed','failed','diverged','cancelled','pruned')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    error TEXT,
+                    started_at TEXT,
+                    finished_at TEXT,
+                    qg REAL,
+                    qg_slope REAL,
+                    l_30 REAL,
+                    two_over_l_30 REAL,
+                    two_over_m REAL,
+                    lr_within_bound INTEGER,
+                    worker_pid INTEGER,
+                    job_id TEXT,
+                    UNIQUE(sweep_id, config_hash),
+                    UNIQUE(sweep_id, number));
+                INSERT INTO trials_v3(id, sweep_id, number, config_hash, params_json, regularizer, loss, margin, alpha, lambda,
+                                      lr, seed, state, attempts, error, started_at, finished_at, qg, qg_slope, l_30,
+                                      two_over_l_30, two_over_m, lr_within_bound, worker_pid, job_id)
+                    SELECT id, sweep_id, number, config_hash, params_json, regularizer, loss, margin, alpha, lambda,
+                           lr, seed, state, attempts, error, started_at, finished_at, qg, qg_slope, l_30,
+                           two_over_l_30, two_over_m, lr_within_bound, worker_pid, job_id FROM trials;
+                DROP TABLE trials;
+                ALTER TABLE trials_v3 RENAME TO trials;
+                CREATE INDEX trials_by_state ON trials(sweep_id, state);
+                ALTER TABLE sweeps ADD COLUMN search_json TEXT;
+                ALTER TABLE sweeps ADD COLUMN pruning_json TEXT;
+                CREATE TABLE rung_decisions(
+                    id INTEGER PRIMARY KEY,
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+                    trial_id INTEGER NOT NULL REFERENCES trials(id),
+                    rung INTEGER NOT NULL,
+                    metric TEXT NOT NULL,
+                    value REAL,
+                    reached INTEGER NOT NULL,
+                    kept INTEGER NOT NULL,
+                    decision TEXT NOT NULL CHECK (decision IN ('continue','prune')),
+                    decided_at TEXT NOT NULL,
+                    UNIQUE(trial_id, rung));
+                UPDATE schema_version SET version = 3;
                 """)
         }
         return migrator

@@ -15,6 +15,8 @@ public protocol TrialStoreReader: Sendable {
     func epochs(trialID: Int64) throws -> [EpochRecord]
     /// Every epoch of a sweep's trials, by trial id (one read for the whole sweep).
     func epochs(sweepID: Int64) throws -> [Int64: [EpochRecord]]
+    /// The successive-halving decisions of a sweep's trials, in the order they were made.
+    func rungDecisions(sweepID: Int64) throws -> [RungDecision]
 }
 
 /// Where a sweep's trials and epochs are kept. SQLiteTrialStore is the backend; another one
@@ -25,9 +27,10 @@ public protocol TrialStoreReader: Sendable {
 /// 2. Trials are identified by (sweep, config_hash); `addTrials` inserts only hashes not yet
 ///    present, numbering them after the existing ones, and never touches existing trials.
 /// 3. States move only along `TrialState.canMove(to:)`: pending → running → completed |
-///    diverged | failed, running → pending (`release`: a retry, a clean stop or a crashed
-///    scheduler), pending or running → cancelled, and failed or cancelled → pending
-///    (`requeue`). Any other move throws `StoreError.invalidTransition` and changes nothing.
+///    diverged | failed | pruned, running → pending (`release`: a retry, a clean stop or a
+///    crashed scheduler), pending or running → cancelled, and failed or cancelled → pending
+///    (`requeue`). Any other move throws `StoreError.invalidTransition` and changes nothing;
+///    in particular a pruned trial is never resumed.
 /// 4. `recordEpoch` is an upsert on (trial, epoch): storing the same line twice leaves one
 ///    row; it is accepted only while the trial is running.
 /// 5. `claim` increments `attempts`; a release that was not the worker's fault
@@ -36,6 +39,13 @@ public protocol TrialStoreReader: Sendable {
 ///    `claim` clears both, so they always belong to the current attempt.
 /// 7. A stored value the store does not know (a state, a regularizer) is an error naming it
 ///    (`StoreError.unknownValue`), never silently read as something else.
+/// 8. `recordRungDecision` keeps one successive-halving decision per (trial, rung), made while
+///    the trial runs; a second one for the same pair throws `StoreError.duplicateDecision`.
+///    A `prune` decision ends the trial as `pruned` (with its QG figures) in the same
+///    transaction, so the decision and its effect are stored together or not at all; decisions
+///    read back in the order they were made (`RungDecision.sequence`).
+/// 9. `updateSearch` stores the sweep's search and pruning settings (JSON), from which `sync`
+///    rebuilds them: the database alone holds a search's state.
 public protocol TrialStore: TrialStoreReader {
     func createSweep(name: String, specText: String, specHash: String, codeVersion: String) throws -> SweepRecord
     func updateSpec(sweepID: Int64, specText: String, specHash: String) throws
@@ -51,13 +61,21 @@ public protocol TrialStore: TrialStoreReader {
     func release(trialID: Int64, error: String?, countsAsAttempt: Bool) throws
     func cancel(trialID: Int64) throws
     func requeue(trialID: Int64) throws
+    /// The search (`BoundarySearch` JSON; nil for a grid) and pruning (`PruningSettings` JSON;
+    /// nil for none) the sweep was last run with.
+    func updateSearch(sweepID: Int64, searchJSON: String?, pruningJSON: String?) throws
+    /// Rule 8: stores `decision` (its `sequence` is assigned); when it prunes, `pruned` is the
+    /// trial's outcome (state `.pruned`, its QG figures), stored in the same transaction.
+    func recordRungDecision(_ decision: RungDecision, pruned: TrialOutcome?) throws
 }
 
 public enum TrialState: String, Codable, CaseIterable, Sendable {
-    case pending, running, completed, failed, diverged, cancelled
+    /// `pruned`: stopped by successive halving at a rung (its epochs kept, its QG computed,
+    /// never resumed); not an error and not a failure.
+    case pending, running, completed, failed, diverged, cancelled, pruned
 
-    /// Completed and diverged trials are never run again.
-    public var isFinished: Bool { self == .completed || self == .diverged }
+    /// Completed, diverged and pruned trials are never run again; their results count.
+    public var isFinished: Bool { self == .completed || self == .diverged || self == .pruned }
     /// Ended one way or another: nothing is running and nothing will run without `requeue`.
     public var isTerminal: Bool { isFinished || self == .failed || self == .cancelled }
     /// Ended by its worker's own end line or by failing: the states `finish` takes.
@@ -68,6 +86,7 @@ public enum TrialState: String, Codable, CaseIterable, Sendable {
         switch (self, target) {
         case (.pending, .running), (.running, .pending), (.running, .running): true
         case (.running, let end) where end.isEnding: true
+        case (.running, .pruned): true
         case (.pending, .cancelled), (.running, .cancelled): true
         case (.failed, .pending), (.cancelled, .pending): true
         default: false
@@ -81,6 +100,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case newerSchema(found: Int, known: Int, path: String)
     /// A stored value this lipsweep does not know: which trial, which column, the value.
     case unknownValue(trial: Int64, column: String, value: String)
+    /// Rule 8: the trial already has a decision at this rung.
+    case duplicateDecision(trial: Int64, rung: Int)
+    /// A sweep setting stored as JSON (`search_json`, `pruning_json`) this lipsweep cannot read.
+    case unknownSetting(sweep: String, column: String, value: String)
 
     public var description: String {
         switch self {
@@ -90,6 +113,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "\(path): schema version \(found) is newer than this lipsweep knows (\(known)); use a newer lipsweep"
         case let .unknownValue(trial, column, value):
             return "trial \(trial): the database holds \(column) '\(value)', which this lipsweep does not know (was it written by a newer lipsweep, or edited by hand?)"
+        case let .duplicateDecision(trial, rung):
+            return "trial \(trial): a successive-halving decision at epoch \(rung) is already stored"
+        case let .unknownSetting(sweep, column, value):
+            return "sweep \(sweep): the database holds sweeps.\(column) '\(value.prefix(200))', which this lipsweep cannot read (was it written by a newer lipsweep?)"
         }
     }
 }
@@ -103,11 +130,16 @@ public struct SweepRecord: Equatable, Sendable {
     public var createdAt: String
     /// JSON of the ExecutorConfig of the last `run` (nil before schema v2 or before any run).
     public var executorJSON: String? = nil
+    /// JSON of the BoundarySearch of the last `run` (nil: a grid, or before schema v3).
+    public var searchJSON: String? = nil
+    /// JSON of the PruningSettings of the last `run` (nil: no pruning).
+    public var pruningJSON: String? = nil
 
     public init(id: Int64, name: String, specText: String, specHash: String, codeVersion: String, createdAt: String,
-                executorJSON: String? = nil) {
+                executorJSON: String? = nil, searchJSON: String? = nil, pruningJSON: String? = nil) {
         self.id = id; self.name = name; self.specText = specText; self.specHash = specHash
         self.codeVersion = codeVersion; self.createdAt = createdAt; self.executorJSON = executorJSON
+        self.searchJSON = searchJSON; self.pruningJSON = pruningJSON
     }
 
     /// The executor settings of the last `run`, if the sweep was run.
@@ -196,9 +228,33 @@ public struct EpochRecord: Equatable, Sendable {
     public func metric(_ metric: QualityMetric) -> Double? { metric.value { self[$0] } }
 }
 
+/// One decision of successive halving (a row of `rung_decisions`): when a running trial
+/// reached epoch `rung`, its metric `value` ranked among the `reached` trials that had reached
+/// that rung so far (itself included), of which the best `kept` continue.
+public struct RungDecision: Equatable, Sendable {
+    public enum Verdict: String, Sendable { case `continue`, prune }
+    public var trialID: Int64
+    public var rung: Int
+    /// The pruning metric's name (`best_prd`, `phys_prd`, …).
+    public var metric: String
+    /// Its value over epochs 1…rung; nil when the trial has none (ranks last).
+    public var value: Double?
+    public var reached: Int
+    public var kept: Int
+    public var verdict: Verdict
+    /// The order in which decisions were made (assigned by the store; 0 before).
+    public var sequence: Int64 = 0
+
+    public init(trialID: Int64, rung: Int, metric: String, value: Double?, reached: Int, kept: Int, verdict: Verdict,
+                sequence: Int64 = 0) {
+        self.trialID = trialID; self.rung = rung; self.metric = metric; self.value = value; self.reached = reached
+        self.kept = kept; self.verdict = verdict; self.sequence = sequence
+    }
+}
+
 /// How a trial ended, with the QG figures the scheduler computed from its stored epochs.
 public struct TrialOutcome: Equatable, Sendable {
-    public var state: TrialState            // completed | diverged | failed
+    public var state: TrialState            // completed | diverged | failed | pruned
     public var error: String?
     public var qg: TrialQualityGain?
 
