@@ -13,6 +13,8 @@ final class LocalExecutor: TrialExecutor {
     private var workers: [Int64: WorkerProcess] = [:]
     private var workerStarted: [Int64: Date] = [:]
     private var sawEnd: [Int64: WorkerLine.EndLine] = [:]
+    /// Workers of pruned trials sent SIGTERM, and when they get SIGKILL if still alive.
+    private var killAt: [Int64: Date] = [:]
     private var stopping = false
     private(set) var busySeconds = 0.0
 
@@ -64,6 +66,10 @@ final class LocalExecutor: TrialExecutor {
     }
 
     func poll(timeout: TimeInterval) throws -> [TrialEvent] {
+        for (id, deadline) in killAt where deadline <= Date() {
+            workers[id]?.signal(SIGKILL)
+            killAt[id] = nil
+        }
         var events: [TrialEvent] = []
         for event in queue.drain(timeout: timeout) {
             switch event {
@@ -72,6 +78,7 @@ final class LocalExecutor: TrialExecutor {
             case let .line(id, .unrecognised(text)): events.append(.unrecognised(trialID: id, text))
             case let .exited(id, status, killed):
                 guard let worker = workers.removeValue(forKey: id) else { continue }
+                killAt[id] = nil
                 busySeconds += Date().timeIntervalSince(workerStarted.removeValue(forKey: id) ?? Date())
                 events.append(ending(id, worker: worker, status: status, killed: killed))
             }
@@ -91,6 +98,14 @@ final class LocalExecutor: TrialExecutor {
         let rejected = !killed && status == 2
         let reason = rejected ? tail : "worker \(how) without an end line" + (tail.isEmpty ? "" : ": \(tail)")
         return .attemptFailed(trialID: id, reason: reason, configRejected: rejected, log: worker.logPath)
+    }
+
+    func stop(_ trials: [TrialRecord]) {
+        for trial in trials {
+            guard let worker = workers[trial.id] else { continue }
+            worker.signal(SIGTERM)
+            killAt[trial.id] = Date().addingTimeInterval(5)
+        }
     }
 
     /// SIGTERM to every worker, then SIGKILL to those still alive after 5 s; their exits

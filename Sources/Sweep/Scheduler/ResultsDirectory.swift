@@ -11,12 +11,13 @@ public struct ResultsDirectory: Sendable {
     public var lockFile: URL { url.appendingPathComponent("lipsweep.lock") }
     public func checkpoints(sweep: String) -> URL { url.appendingPathComponent("checkpoints").appendingPathComponent(sweep) }
 
-    /// Opens the store for reading; a directory without a database is the user's mistake.
-    public func openExisting() throws -> any TrialStore {
+    /// Opens the store for reading (`migrating`: for writing, its schema brought up to date
+    /// first); a directory without a database is the user's mistake.
+    public func openExisting(migrating: Bool = false) throws -> any TrialStore {
         guard FileManager.default.fileExists(atPath: database.path) else {
             throw InvalidInput("\(url.path): no lipsweep.db here; run `lipsweep run SPEC --results \(url.path)` first, or give the right --results")
         }
-        return try SQLiteTrialStore(path: database.path, create: false)
+        return try SQLiteTrialStore(path: database.path, create: migrating)
     }
 
     /// The sweep to show: the one named, or the only/most recent one.

@@ -1,8 +1,10 @@
 import Foundation
 
 /// The one loop that runs a sweep on any executor: read what the workers did, store it
-/// (TrialLedger), start the trials that are ready while the executor has room, show progress;
-/// until no trial is pending or running, or once (`sync`, `run --detach`). On SIGINT/SIGTERM it
+/// (TrialLedger, which also asks the pruner at the rungs), stop the workers of pruned trials,
+/// add the trials the search asks for, start the trials that are ready while the executor has
+/// room, show progress; until no trial is pending or running, or once (`sync`, `run
+/// --detach`: one step of the same loop, so `sync` continues a search exactly where it was). On SIGINT/SIGTERM it
 /// stops cleanly: local workers are stopped and their trials go back to pending; SLURM jobs
 /// keep running.
 final class SweepDriver {
@@ -33,7 +35,10 @@ final class SweepDriver {
                 executor.stopAll()
             }
             for event in try executor.poll(timeout: mode == .once ? 0 : Self.pollSeconds) { try ledger.handle(event) }
+            let pruned = ledger.takePrunedRunning()
+            if !pruned.isEmpty { try executor.stop(pruned) }
             if !stopping {
+                try ledger.extendSearch()
                 // A one-shot step does not wait out a retry's backoff: nothing would come back for it.
                 let ready = ledger.ready(honourBackoff: mode == .untilDone)
                 try ledger.launch(Array(ready.prefix(executor.capacity)), on: executor)

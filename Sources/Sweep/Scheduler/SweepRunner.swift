@@ -27,31 +27,42 @@ public struct SweepRunner {
         defer { withExtendedLifetime(lock) {} }
         let store = try SQLiteTrialStore(path: results.database.path)
         let display = ProgressDisplay()
+        // A grid's trials are known now; a boundary search adds its own as it goes.
+        let search: any SearchStrategy = spec.search.boundary ?? GridSearch(planned: spec.trials)
         let sweep: SweepRecord
+        var finishedBefore: Int?
         if let existing = try store.sweep(named: spec.name) {
             let stored = try store.trials(sweepID: existing.id)
-            try SpecChange.refuseAlteredTrials(stored: stored, planned: spec.trials, spec: spec, database: results.database.path)
-            let added = try store.addTrials(sweepID: existing.id, spec.trials)
+            try SpecChange.refuseAlteredTrials(stored: stored, covered: search.covers, planned: spec.trials, spec: spec,
+                                               database: results.database.path)
             // Keep the spec last run (new grid points, another executor) for the report.
             if existing.specHash != spec.specHash { try store.updateSpec(sweepID: existing.id, specText: spec.text, specHash: spec.specHash) }
             sweep = existing
             try recoverInterrupted(store: store, stored: stored, sweep: existing, display: display)
-            let finished = stored.filter { $0.state.isFinished }.count
-            display.log("continuing sweep \"\(spec.name)\": \(finished) finished trial(s) kept, \(added) new trial(s) added")
+            finishedBefore = stored.filter { $0.state.isFinished }.count
         } else {
             sweep = try store.createSweep(name: spec.name, specText: spec.text, specHash: spec.specHash, codeVersion: codeVersion)
-            _ = try store.addTrials(sweepID: sweep.id, spec.trials)
             let how = slurm ? "on SLURM, \(spec.executor.threads) thread(s) per task"
                             : "\(spec.executor.workers) worker(s) × \(spec.executor.threads) thread(s)"
-            display.log("sweep \"\(spec.name)\": \(spec.trials.count) trial(s), \(how)")
+            let what = spec.search.boundary.map { "\(spec.trials.count) initial trial(s) of a boundary search (at most \($0.maxTrials))" }
+                ?? "\(spec.trials.count) trial(s)"
+            display.log("sweep \"\(spec.name)\": \(what), \(how)")
         }
+        // Stored before anything runs, so that `sync` continues with the same search and pruning.
+        try store.updateSearch(sweepID: sweep.id, searchJSON: settingJSON(spec.search.boundary), pruningJSON: settingJSON(spec.pruning))
         var executor = spec.executor
         if slurm {
             // The spool is remembered as an absolute path, so `sync` from any directory finds it.
             executor.slurm.spool = Spool.directory(results: results, sweep: spec.name, override: executor.slurm.spool).path
         }
         try store.updateExecutor(sweepID: sweep.id, executorJSON: String(decoding: try JSONEncoder().encode(executor), as: UTF8.self))
-        let ledger = TrialLedger(store: store, sweep: sweep, executor: executor, display: display)
+        let ledger = TrialLedger(store: store, sweep: sweep, executor: executor, display: display,
+                                 search: search, pruner: spec.pruning.map { SuccessiveHalving(settings: $0) })
+        try ledger.reload()
+        let added = try ledger.extendSearch()
+        if let finishedBefore {
+            display.log("continuing sweep \"\(spec.name)\": \(finishedBefore) finished trial(s) kept, \(added) new trial(s) added")
+        }
         let trialExecutor: any TrialExecutor = switch executor.kind {
         case .slurm: SlurmExecutor.make(ledger: ledger, settings: executor)
         case .local: LocalExecutor(settings: executor, checkpoints: results.checkpoints(sweep: spec.name), command: command)
@@ -91,9 +102,11 @@ public struct SweepRunner {
 
 /// The refusal of a rerun whose spec would change trials already in the database.
 enum SpecChange {
-    static func refuseAlteredTrials(stored: [TrialRecord], planned: [PlannedTrial], spec: SweepSpec, database: String) throws {
-        let plannedHashes = Set(planned.map(\.configHash))
-        let missing = stored.filter { !plannedHashes.contains($0.configHash) }
+    /// `covered`: whether the spec's search would run a stored trial (a grid: it is planned; a
+    /// boundary search: it is a point of one of its combinations, seeds and range).
+    static func refuseAlteredTrials(stored: [TrialRecord], covered: (TrialRecord) -> Bool, planned: [PlannedTrial], spec: SweepSpec,
+                                    database: String) throws {
+        let missing = stored.filter { !covered($0) }
         guard let example = missing.first else { return }
         let old = flatten(example.paramsJSON)
         // The planned trial closest to the missing one shows what changed.

@@ -6,15 +6,26 @@ import Foundation
 enum TrialEnding {
     /// Finishes a trial whose worker printed its end line; returns the log message.
     static func finish(_ trial: TrialRecord, end: WorkerLine.EndLine, store: any TrialStore) throws -> String {
-        let config = trial.config
-        let qg = TrialQualityGain.compute(epochs: try store.epochs(trialID: trial.id), window: config.qg.epochs,
-                                          metric: config.qg.metric, lr: trial.lr, margin: trial.margin)
+        let qg = qualityGain(trial, epochs: try store.epochs(trialID: trial.id))
         let state: TrialState = end.state == .completed ? .completed : .diverged
         var error = end.error
         if state == .diverged, let step = end.divergedAtStep, error == nil { error = "diverged at step \(step)" }
         if qg.qg == nil, let reason = qg.reason { error = [error, "no QG: \(reason)"].compactMap { $0 }.joined(separator: "; ") }
         try store.finish(trialID: trial.id, TrialOutcome(state: state, error: error, qg: qg))
         return "\(name(trial)): \(state.rawValue)" + (qg.qg.map { ", QG \(formatNumber($0))" } ?? "") + (error.map { " (\($0))" } ?? "")
+    }
+
+    /// The outcome of a trial the pruner stops: `pruned`, with the QG figures of its stored
+    /// epochs (the first rung is at least qg.epochs, so it has its QG window).
+    static func pruned(_ trial: TrialRecord, epochs: [EpochRecord]) -> TrialOutcome {
+        let qg = qualityGain(trial, epochs: epochs)
+        return TrialOutcome(state: .pruned, error: qg.qg == nil ? qg.reason.map { "no QG: \($0)" } : nil, qg: qg)
+    }
+
+    /// QG and the 2/L figures of a trial from its stored epochs (docs/science.md §7).
+    static func qualityGain(_ trial: TrialRecord, epochs: [EpochRecord]) -> TrialQualityGain {
+        TrialQualityGain.compute(epochs: epochs, window: trial.config.qg.epochs, metric: trial.config.qg.metric,
+                                 lr: trial.lr, margin: trial.margin)
     }
 
     /// The worker ended without an end line. A config it rejected (exit code 2) fails at

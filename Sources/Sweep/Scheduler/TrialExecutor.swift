@@ -20,6 +20,11 @@ protocol TrialExecutor: AnyObject {
     /// What happened since the last call, waiting up to `timeout` seconds for something.
     func poll(timeout: TimeInterval) throws -> [TrialEvent]
 
+    /// Stops the workers of `trials`, which the pruner ended (the store already holds them as
+    /// `pruned`; whatever their workers still report is ignored): local workers get SIGTERM,
+    /// then SIGKILL if alive 5 s later; SLURM tasks are scancelled.
+    func stop(_ trials: [TrialRecord]) throws
+
     /// A clean stop (SIGINT/SIGTERM): local workers are asked to stop and their exits come back
     /// from `poll` as `.released`; SLURM jobs are left running.
     func stopAll()

@@ -4,14 +4,21 @@ import TrialProtocol
 /// The bookkeeping every executor shares, and the only writer of the store while a sweep runs:
 /// a cache of the sweep's trials, claiming and recording workers, storing epoch lines as they
 /// arrive (each its own transaction), finishing trials with the QG figures computed from their
-/// stored epochs, retries with exponential backoff, and what the progress display shows.
+/// stored epochs, retries with exponential backoff, the trials the search adds, the pruner's
+/// decisions at the rungs, and what the progress display shows.
 final class TrialLedger {
     let store: any TrialStore
     let sweep: SweepRecord
     let executor: ExecutorConfig
     let display: ProgressDisplay
+    let search: any SearchStrategy
+    let pruner: (any Pruner)?
 
     private(set) var trials: [Int64: TrialRecord] = [:]
+    /// The pruner's decisions so far, in the order they were made.
+    private var decisions: [RungDecision] = []
+    /// Trials the pruner ended whose workers the driver has yet to stop.
+    private var prunedRunning: [TrialRecord] = []
     /// The last epoch shown per trial; an epoch at or below it is stored but not shown or
     /// counted again (a resumed worker's replay, a spool file read a second time).
     private var lastEpoch: [Int64: (epoch: Int, prd: Double?)] = [:]
@@ -20,13 +27,16 @@ final class TrialLedger {
     private var epochsThisSession = 0
     let started = Date()
 
-    init(store: any TrialStore, sweep: SweepRecord, executor: ExecutorConfig, display: ProgressDisplay) {
+    init(store: any TrialStore, sweep: SweepRecord, executor: ExecutorConfig, display: ProgressDisplay,
+         search: any SearchStrategy, pruner: (any Pruner)?) {
         self.store = store; self.sweep = sweep; self.executor = executor; self.display = display
+        self.search = search; self.pruner = pruner
     }
 
     func reload() throws {
         trials = [:]
         for t in try store.trials(sweepID: sweep.id) { trials[t.id] = t }
+        if pruner != nil { decisions = try store.rungDecisions(sweepID: sweep.id) }
     }
 
     private func refresh(_ id: Int64) throws { trials[id] = try store.trial(id: id) }
@@ -38,6 +48,24 @@ final class TrialLedger {
     func ready(honourBackoff: Bool, now: Date = Date()) -> [TrialRecord] {
         trials.values.filter { $0.state == .pending && (!honourBackoff || (notBefore[$0.id] ?? .distantPast) <= now) }
             .sorted { $0.number < $1.number }
+    }
+
+    // MARK: the search
+
+    /// Adds the trials the search asks for now (a boundary search's next points, once a
+    /// combination's trials have finished); returns how many were added.
+    @discardableResult
+    func extendSearch() throws -> Int {
+        let additions = search.additions(stored: trials.values.sorted { $0.number < $1.number })
+        guard !additions.isEmpty else { return 0 }
+        var added = 0
+        for addition in additions {
+            let n = try store.addTrials(sweepID: sweep.id, addition.trials)
+            if n > 0 && !addition.note.isEmpty { display.log(addition.note) }
+            added += n
+        }
+        try reload()
+        return added
     }
 
     // MARK: starting
@@ -75,6 +103,8 @@ final class TrialLedger {
         case let .epoch(id, record, replayed):
             guard let trial = trials[id], trial.state == .running else { return }
             try store.recordEpoch(trialID: id, record)
+            // A replayed rung counts too: a scheduler that died before deciding decides now.
+            if try review(trial, at: record.epoch) == .prune { return }
             let shown = lastEpoch[id]?.epoch ?? 0
             guard !replayed, record.epoch > shown else { return }
             epochsThisSession += 1
@@ -106,6 +136,40 @@ final class TrialLedger {
         }
     }
 
+    // MARK: pruning
+
+    /// Asks the pruner about a running trial that has just stored epoch `epoch` when that is
+    /// one of its rungs before the trial's last epoch and no decision was made there yet, and
+    /// stores the decision; a trial it prunes ends as `pruned` with its QG figures, and its
+    /// worker is left for the driver to stop (`takePrunedRunning`).
+    private func review(_ trial: TrialRecord, at epoch: Int) throws -> RungDecision.Verdict? {
+        guard let pruner, pruner.rungs.contains(epoch), epoch < trial.config.training.epochs,
+              !decisions.contains(where: { $0.trialID == trial.id && $0.rung == epoch }) else { return nil }
+        let epochs = try store.epochs(trialID: trial.id)
+        let earlier = decisions.filter { $0.rung == epoch && $0.metric == pruner.metricName }
+        let decision = pruner.decide(trial: trial, epochs: epochs, rung: epoch, earlier: earlier)
+        let value = decision.value.map(formatNumber) ?? "none"
+        let rank = "\(decision.metric) \(value) among the \(decision.reached) trial(s) that reached epoch \(epoch), of which the best \(decision.kept) go on"
+        if decision.verdict == .prune {
+            let outcome = TrialEnding.pruned(trial, epochs: epochs)
+            try store.recordRungDecision(decision, pruned: outcome)
+            display.log("\(TrialEnding.name(trial)): pruned at epoch \(epoch) (\(rank))" + (outcome.qg?.qg.map { ", QG \(formatNumber($0))" } ?? ""))
+            prunedRunning.append(trial)
+        } else {
+            try store.recordRungDecision(decision, pruned: nil)
+            display.log("\(TrialEnding.name(trial)): goes on past epoch \(epoch) (\(rank))")
+        }
+        decisions = try store.rungDecisions(sweepID: sweep.id)
+        try refresh(trial.id)
+        return decision.verdict
+    }
+
+    /// The trials pruned since the last call, as they were while running (with their worker).
+    func takePrunedRunning() -> [TrialRecord] {
+        defer { prunedRunning = [] }
+        return prunedRunning
+    }
+
     /// Remembers the last stored epoch of a running trial first seen by this process, so that
     /// re-reading its lines neither logs nor counts them again.
     func noteStoredEpochs(of trial: TrialRecord) throws {
@@ -134,6 +198,7 @@ final class TrialLedger {
         s.wallSeconds = Date().timeIntervalSince(started)
         s.slotUtilisation = s.wallSeconds > 0 && busySeconds > 0 ? busySeconds / (s.wallSeconds * Double(executor.workers)) : 0
         s.clusterJobs = running.compactMap(\.jobID).sorted()
+        s.boundaryStatus = (search as? BoundarySearch)?.statusText(trials.values.sorted { $0.number < $1.number })
         return s
     }
 }
@@ -148,6 +213,8 @@ public struct SweepSummary: Equatable, Sendable {
     public var slotUtilisation = 0.0
     /// SLURM executor: the tasks ("JOB_TASK") still queued or running when the client returned.
     public var clusterJobs: [String] = []
+    /// A boundary search: each combination's bracket (`BoundarySearch.statusText`).
+    public var boundaryStatus: String?
 
     /// The counts of trials per outcome (cancelled ones are in none of them).
     init(trials: [TrialRecord]) {

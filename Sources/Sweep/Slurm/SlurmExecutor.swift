@@ -142,6 +142,28 @@ final class SlurmExecutor: TrialExecutor {
         return Dictionary(uniqueKeysWithValues: trials.map { ($0.id, .job(id: "\(jobID)_\($0.number)")) })
     }
 
+    // MARK: stopping
+
+    /// scancels the tasks of pruned trials. A task that already ended is no error; any other
+    /// refusal is logged and left (the trial is pruned whatever its task does; the task only
+    /// runs on to its end).
+    func stop(_ trials: [TrialRecord]) throws {
+        let ids = trials.compactMap(\.jobID)
+        guard !ids.isEmpty else { return }
+        let out = try slurm.run("scancel", ids)
+        let complaints = Self.scancelComplaints(out)
+        if out.status != 0 && !complaints.isEmpty {
+            ledger.log("scancel \(ids.joined(separator: " ")) of pruned trial(s): \(complaints.joined(separator: " ")); their tasks run on to their end")
+        }
+    }
+
+    /// scancel's stderr lines other than those about tasks that have ended already.
+    static func scancelComplaints(_ out: SlurmCommand.Output) -> [String] {
+        out.stderr.split(whereSeparator: \.isNewline).map(String.init).filter {
+            !$0.contains("already completing or completed") && !$0.contains("Invalid job id")
+        }
+    }
+
     // MARK: cancelling
 
     /// Reads what the workers wrote, then scancels the tasks of the trials still running and
@@ -151,12 +173,11 @@ final class SlurmExecutor: TrialExecutor {
         try ledger.reload()
         nextPoll = .distantPast
         for event in try poll(timeout: 0) { try ledger.handle(event) }
+        try stop(ledger.takePrunedRunning())
         let ids = ledger.running.compactMap(\.jobID)
         guard !ids.isEmpty else { return [] }
         let out = try slurm.run("scancel", ids)
-        let complaints = out.stderr.split(whereSeparator: \.isNewline).filter {
-            !$0.contains("already completing or completed") && !$0.contains("Invalid job id")
-        }
+        let complaints = Self.scancelComplaints(out)
         if out.status != 0 && !complaints.isEmpty {
             throw SlurmError.refused(program: "scancel", message: complaints.joined(separator: " "), isSettingsMistake: false)
         }

@@ -22,14 +22,17 @@ public struct SlurmSweep {
     }
 
     private func withExecutor<T>(_ body: (SweepRecord, TrialLedger, SlurmExecutor) throws -> T) throws -> T {
-        let store = try results.openExisting()
+        let store = try results.openExisting(migrating: true)
         let lock = try DirectoryLock(results.lockFile)
         defer { withExtendedLifetime(lock) {} }
         let sweep = try results.sweep(in: store, named: sweepName)
         guard let executor = sweep.executor, executor.kind == .slurm, executor.slurm.spool != nil else {
             throw InvalidInput("\(results.database.path): sweep \"\(sweep.name)\" was not run on SLURM; `lipsweep run SPEC --executor slurm` submits it, `lipsweep run SPEC` runs it here")
         }
-        let ledger = TrialLedger(store: store, sweep: sweep, executor: executor, display: ProgressDisplay())
+        // The search and the pruner as the last `run` stored them: the database alone says
+        // how the sweep goes on (a grid's trials were all stored by that run).
+        let ledger = TrialLedger(store: store, sweep: sweep, executor: executor, display: ProgressDisplay(),
+                                 search: try sweep.searchStrategy(planned: []), pruner: try sweep.pruner())
         return try body(sweep, ledger, SlurmExecutor.make(ledger: ledger, settings: executor))
     }
 }

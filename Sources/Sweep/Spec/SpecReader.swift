@@ -4,7 +4,8 @@ import TrialProtocol
 /// Walks the YAML tree section by section, keeping each given value's location for errors.
 /// The trial-config sections (dataset, model, training, evaluation, qg) are read through
 /// TrialKeys, the one definition of their keys, kinds, ranges and defaults; this reader adds
-/// only what is a sweep's own: the grid, per-regularizer values, seeds, the executor.
+/// only what is a sweep's own: the grid, per-regularizer values, seeds, the executor, the
+/// search and pruning (SearchSections.swift).
 struct SpecReader {
     let file: String
     let baseDirectory: URL
@@ -18,11 +19,14 @@ struct SpecReader {
     var perRegularizerAt: [RegularizerKind: Located] = [:]
     var seeds: [Int]?
     var executor = ExecutorConfig()
+    /// `search: {kind: boundary, …}` and where it was given (nil: a grid).
+    var boundary: (BoundarySection, Located)?
+    var pruning: PruningSection?
 
     init(file: String, baseDirectory: URL) { self.file = file; self.baseDirectory = baseDirectory }
 
     mutating func read(_ root: Located) throws {
-        let sections = ["name"] + TrialKeys.sections + ["grid", "regularizers", "seeds", "repeats", "executor"]
+        let sections = ["name"] + TrialKeys.sections + ["grid", "regularizers", "seeds", "repeats", "search", "pruning", "executor"]
         var repeatsAt: Located?, seedsAt: Located?
         for (key, value) in try root.mapping(allowed: sections) {
             switch key {
@@ -48,6 +52,8 @@ struct SpecReader {
                 repeatsAt = value
                 seeds = Array(1...(try value.positiveInt()))
             case "executor": try readExecutor(value)
+            case "search": try readSearch(value)
+            case "pruning": try readPruning(value)
             default: try readSection(key, value)
             }
         }

@@ -23,7 +23,11 @@ public struct SweepSpec: Sendable {
     public let text: String
     public let name: String
     public var executor: ExecutorConfig
+    /// For a grid, every trial; for a boundary search, the initial points' trials (the search
+    /// adds the others as it runs).
     public let trials: [PlannedTrial]
+    public let search: SweepSearch
+    public let pruning: PruningSettings?
     /// Axes that vary across trials, in table order (for `plan` and reports).
     public let varyingAxes: [String]
 
@@ -47,11 +51,18 @@ public struct SweepSpec: Sendable {
     public static func parse(text: String, file: String, baseDirectory: URL) throws -> SweepSpec {
         var reader = SpecReader(file: file, baseDirectory: baseDirectory)
         try reader.read(try composeSpec(text: text, file: file))
-        let (trials, axes) = try reader.expand()
-        guard !trials.isEmpty else {
+        var (trials, axes) = try reader.expand()
+        guard let first = trials.first else {
             throw SpecError(file: file, line: nil, keyPath: "grid", problem: "the sweep has no trials", fix: "give every grid axis at least one value")
         }
+        try reader.checkSearchAndPruning(base: first.config)
+        var search = SweepSearch.grid
+        if case let (boundary, initialTrials)? = reader.boundarySearch(over: trials) {
+            search = .boundary(boundary)
+            trials = initialTrials
+            if !axes.contains(boundary.axisName) { axes.insert(boundary.axisName, at: axes.count - 1) }
+        }
         return SweepSpec(file: file, text: text, name: reader.name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
-                         executor: reader.executor, trials: trials, varyingAxes: axes)
+                         executor: reader.executor, trials: trials, search: search, pruning: reader.pruning?.settings, varyingAxes: axes)
     }
 }
