@@ -25,7 +25,9 @@ struct PlanCommand: ParsableCommand {
             return
         }
         print(planTable(parsed).render(.table), terminator: "")
+        print(planSearchText(parsed), terminator: "")
         let e = parsed.executor
-        print("\(parsed.trials.count) trials in sweep \"\(parsed.name)\"; executor \(e.kind.rawValue): \(e.workers) worker(s) × \(e.threads) thread(s), \(e.retries) retries")
+        let what = parsed.search.boundary == nil ? "trials" : "initial trials"
+        print("\(parsed.trials.count) \(what) in sweep \"\(parsed.name)\"; executor \(e.kind.rawValue): \(e.workers) worker(s) × \(e.threads) thread(s), \(e.retries) retries")
     }
 }

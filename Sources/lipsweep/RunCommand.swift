@@ -46,12 +46,14 @@ struct RunCommand: ParsableCommand {
         let onSlurm = parsed.executor.kind == .slurm
         let onCluster = summary.clusterJobs.count
         print("""
-            sweep "\(parsed.name)": \(summary.completed) completed, \(summary.diverged) diverged, \(summary.failed) failed, \
+            sweep "\(parsed.name)": \(summary.completed) completed, \(summary.diverged) diverged, \
+            \(summary.pruned > 0 ? "\(summary.pruned) pruned, " : "")\(summary.failed) failed, \
             \(summary.pending - onCluster) pending\(onSlurm ? ", \(onCluster) on SLURM" : ""); \
             \(String(format: "%.1f", summary.wallSeconds)) s\
             \(onSlurm ? "" : ", worker slots busy \(String(format: "%.1f", 100 * summary.slotUtilisation))%")
             results: \(dir.database.path)
             """)
+        if let brackets = summary.boundaryStatus { print(brackets, terminator: "") }
         if onSlurm && !summary.clusterJobs.isEmpty {
             print(ClusterHint.text(summary.clusterJobs, results: results.results))
         }

@@ -125,6 +125,58 @@ import Testing
         #expect(try Sweeps.count(results, "SELECT sum(attempts) FROM trials") == 4)
     }
 
+    /// A boundary search submitted with --detach goes on at every `sync` exactly as the local
+    /// executor runs it: each sync step reads what finished, adds the next points, submits them.
+    @Test func boundarySearchDetachedThenSyncedEqualsTheLocalRun() throws {
+        try LocalSlurm.require()
+        let dir = Repo.scratch("slurm-boundary")
+        let spec = try Sweeps.writeSpec(SearchFixtures.boundarySpec(margins: "[16]"), in: dir)
+        let env = Self.env(SearchFixtures.env)
+        let results = dir.appendingPathComponent("slurm")
+        let detached = try Sweeps.lipsweep(Self.slurmArgs(spec, results, ["--detach"]), env: env)
+        #expect(detached.status == 0, "\(detached.stderr)")
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'running' AND job_id IS NOT NULL") == 10)
+        var syncs = 0
+        let done = try LocalSlurm.waitFor(240) {
+            syncs += 1
+            let s = try Sweeps.lipsweep(["sync", "--results", results.path], env: env)
+            #expect(s.status == 0, "\(s.stderr)")
+            return s.stdout.contains("0 pending, 0 running")
+        }
+        #expect(done && syncs > 3)
+        let local = dir.appendingPathComponent("local")
+        #expect(try Sweeps.lipsweep(["run", spec, "--results", local.path], env: SearchFixtures.env).status == 0)
+        #expect(try SearchFixtures.outcomes(results) == SearchFixtures.outcomes(local))
+        let brackets = try SearchFixtures.brackets(results)
+        SearchFixtures.expectTurnsBracketed(brackets, combinations: 2)
+        #expect(NSArray(array: brackets) == NSArray(array: try SearchFixtures.brackets(local)))
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE job_id IS NULL") == 0)
+        #expect(try Sweeps.count(results, "SELECT sum(attempts) FROM trials") == 16)
+    }
+
+    /// Successive halving on SLURM: the same rule over the recorded order, and a pruned trial's
+    /// task is scancelled (its worker stops writing lines).
+    @Test func pruningOnSlurmStopsThePrunedTasks() throws {
+        try LocalSlurm.require()
+        let dir = Repo.scratch("slurm-prune")
+        let spec = try Sweeps.writeSpec(PruningRunTests.spec(workers: 2), in: dir)
+        let results = dir.appendingPathComponent("results")
+        let r = try Sweeps.lipsweep(Self.slurmArgs(spec, results), env: Self.env(["FAKE_EPOCH_SECONDS": "0.3"]))
+        #expect(r.status == 0, "\(r.stderr)")
+        try PruningRunTests.expectDecisionsFollowTheRule(results)
+        let pruned = try Sweeps.database(results).read { db in
+            try Row.fetchAll(db, sql: "SELECT number, config_hash FROM trials WHERE state = 'pruned'")
+        }
+        #expect(!pruned.isEmpty)
+        for row in pruned {
+            let number: Int = row["number"], hash: String = row["config_hash"]
+            let lines = results.appendingPathComponent("spool/prune").appendingPathComponent(String(format: "%04d-", number) + hash.prefix(12))
+                .appendingPathComponent("lines.jsonl")
+            let epochs = try String(contentsOf: lines, encoding: .utf8).components(separatedBy: "\"type\": \"epoch\"").count - 1
+            #expect(epochs < 9, "trial #\(number)'s task went on to epoch \(epochs)")
+        }
+    }
+
     @Test func missingSbatchAndARefusedJobLeaveTheTrialsPendingForALaterRun() throws {
         try LocalSlurm.require()
         let (_, results, spec) = try Sweeps.smokeSetup("slurm-refused")

@@ -32,6 +32,27 @@ import Testing
                 says: "longer than the 10 training epochs"),
         Mistake(name: "parameter no regularizer uses", spec: "name: m\ngrid:\n  regularizer: [sn]\n  lambda: [0.1]\n", line: 4,
                 says: "lambda is given but no trial uses it"),
+        // search: and pruning: (issue 13)
+        Mistake(name: "search range reversed", spec: "name: m\nsearch:\n  kind: boundary\n  range: [1.0, 1e-4]\n", line: 4,
+                says: "the range is reversed or empty: [1, 0.0001]"),
+        Mistake(name: "search range not positive", spec: "name: m\nsearch:\n  kind: boundary\n  range: [0, 1]\n", line: 4,
+                says: "the range must be positive"),
+        Mistake(name: "search resolution not above 1", spec: "name: m\nsearch:\n  kind: boundary\n  range: [1e-4, 1]\n  resolution: 1\n",
+                line: 5, says: "resolution must be above 1"),
+        Mistake(name: "search with one initial point", spec: "name: m\nsearch:\n  kind: boundary\n  range: [1e-4, 1]\n  initial: 1\n",
+                line: 5, says: "initial must be at least 2"),
+        Mistake(name: "search axis not numeric", spec: "name: m\nsearch:\n  kind: boundary\n  axis: loss\n  range: [1e-4, 1]\n", line: 4,
+                says: "`loss` is not numeric"),
+        Mistake(name: "search axis also a grid axis", spec: "name: m\ngrid:\n  lr: [1e-3, 1e-2]\nsearch: {kind: boundary, range: [1e-4, 1]}\n",
+                line: 3, says: "lr is the searched axis"),
+        Mistake(name: "pruning rungs not increasing", spec: "name: m\ntraining: {epochs: 90}\npruning:\n  rungs:\n    - 30\n    - 30\n  keep: 0.5\n",
+                line: 6, says: "the rungs must increase: 30 comes after 30"),
+        Mistake(name: "pruning rung below the QG window", spec: "name: m\ntraining: {epochs: 90}\npruning:\n  rungs:\n    - 10\n    - 60\n  keep: 0.5\n",
+                line: 5, says: "the first rung (10) is below qg.epochs = 30"),
+        Mistake(name: "pruning keep of 1", spec: "name: m\ntraining: {epochs: 90}\npruning:\n  rungs: [30, 60]\n  keep: 1\n", line: 5,
+                says: "keep must lie strictly between 0 and 1"),
+        Mistake(name: "pruning keep of 0", spec: "name: m\ntraining: {epochs: 90}\npruning:\n  rungs: [30, 60]\n  keep: 0\n", line: 5,
+                says: "keep must lie strictly between 0 and 1"),
     ]
 
     @Test(arguments: mistakes) func refusedAtPlanAndRunWithTheLineAndNothingWritten(_ mistake: Mistake) throws {

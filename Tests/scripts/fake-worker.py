@@ -12,8 +12,12 @@ Environment knobs (tests only):
   FAKE_ALWAYS_CRASH    SIGKILL itself at epoch 1 every time (a trial that can never finish)
   FAKE_DIVERGE_LR      trials with lr >= this end as diverged after epoch 2
   FAKE_DIVERGE_SEED    ... but only those with this seed (default: any seed)
+  FAKE_TURN            a number s: Physical PRD rises by 0.001·ln(T/lr) per epoch, with the turning
+                       learning rate T = s·2/L (L the trial's scripted Lipschitz bound below), so QG
+                       is positive exactly when lr < T: for seed 1, T = s·1.818 for sn and s·1.818/m
+                       for hinge with margin m (the boundary search's known answer)
 """
-import json, os, signal, sys, time
+import json, math, os, signal, sys, time
 
 
 def main():
@@ -60,7 +64,11 @@ def main():
                   "two_over_l_30": None, "lr_within_bound": None, "two_over_m": (2 / margin) if margin else None,
                   "error": "non-finite D loss", "diverged_at_step": 2 * 100 + 7})
             return 0
-        prd = round((seed % 7) * 0.01 + epoch * (lr * 10 + 0.001 * (seed - 1)) + (0.002 * epoch * epoch if margin else 0), 10)
+        if os.environ.get("FAKE_TURN"):
+            turn = float(os.environ["FAKE_TURN"]) * 2 / bound
+            prd = round(0.5 + 0.001 * epoch * math.log(turn / lr), 10)
+        else:
+            prd = round((seed % 7) * 0.01 + epoch * (lr * 10 + 0.001 * (seed - 1)) + (0.002 * epoch * epoch if margin else 0), 10)
         line = {"type": "epoch", "epoch": epoch, "d_loss": round(1.0 / (epoch + seed), 10), "g_loss": round(0.5 + 0.01 * epoch, 10),
                 "reg_loss": 0.0, "raw_prd": round(min(0.9, 0.3 + 0.05 * epoch), 10), "phys_prd": prd,
                 "lipschitz_bound": bound, "lipschitz_empirical": round(bound / 2, 10), "k": [1.0, 1.0, bound],

@@ -1,5 +1,6 @@
 import Foundation
 import TrialProtocol
+import UserErrors
 
 /// The CSV exports of a sweep (`lipsweep export KIND`).
 public enum Export: String, CaseIterable, Sendable {
@@ -9,12 +10,20 @@ public enum Export: String, CaseIterable, Sendable {
     case epochs
     /// One row per trial: its best PRD and the Lipschitz bound it had then (Figs. 2–3).
     case prdVsL = "prd-vs-l"
+    /// One row per combination of a boundary search: its bracket against 2/L and 2/m (Fig. 5).
+    case boundary
 
     public func table(store: any TrialStoreReader, sweepID: Int64) throws -> TextTable {
         switch self {
         case .qg: return qgTable(try store.trials(sweepID: sweepID))
         case .epochs: return epochsTable(try TrialSummary.all(store, sweepID: sweepID))
         case .prdVsL: return prdVsLTable(try TrialSummary.all(store, sweepID: sweepID))
+        case .boundary:
+            guard let sweep = try store.sweeps().first(where: { $0.id == sweepID }) else { throw StoreError.noSuchTrial(sweepID) }
+            guard let search = try sweep.boundarySearch() else {
+                throw InvalidInput("sweep \"\(sweep.name)\" has no boundary search; `export boundary` needs a spec with `search: {kind: boundary, …}`")
+            }
+            return boundaryTable(search, trials: try store.trials(sweepID: sweepID))
         }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The text of `lipsweep status` for one sweep: counts by state, each running trial's last
-/// epoch and PRD, each failed trial's error.
+/// epoch and PRD, each failed trial's error; for a boundary search each combination's current
+/// bracket, and with pruning what the rungs decided.
 public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws -> String {
     let trials = try store.trials(sweepID: sweep.id)
     var counts: [TrialState: Int] = [:]
@@ -16,5 +17,16 @@ public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws 
     for t in trials where t.state == .failed || (t.state == .pending && t.error != nil) {
         out += "  \(t.state.rawValue) #\(t.number) \(trialLabel(t)) after \(t.attempts) attempt(s): \(t.error ?? "")\n"
     }
+    if let pruning = try sweep.pruningSettings() {
+        let decisions = try store.rungDecisions(sweepID: sweep.id)
+        // A rung at a trial's last epoch decides nothing.
+        let rungs = pruning.rungs.filter { rung in trials.first.map { rung < $0.config.training.epochs } ?? true }
+        let perRung = rungs.map { rung in
+            let here = decisions.filter { $0.rung == rung }
+            return "epoch \(rung): \(here.count) reached, \(here.filter { $0.verdict == .prune }.count) pruned"
+        }
+        out += "successive halving on \(pruning.metric), the best \(formatNumber(pruning.keep * 100)) % go on: \(perRung.joined(separator: "; "))\n"
+    }
+    if let search = try sweep.boundarySearch() { out += search.statusText(trials) }
     return out
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TrialProtocol
 import UserErrors
 
 /// `lipsweep report`: one self-contained HTML file (inline CSS and SVG, no script, nothing
@@ -10,6 +11,8 @@ public enum HTMLReport {
     public static func render(store: any TrialStoreReader, sweep: SweepRecord, chosenTrials: [Int]? = nil) throws -> String {
         let trials = try store.trials(sweepID: sweep.id)
         let qg = qgTable(trials)
+        let search = try sweep.boundarySearch()
+        let progress = search?.progress(trials) ?? []
         let prdVsL = try Export.prdVsL.table(store: store, sweepID: sweep.id)
         var counts: [TrialState: Int] = [:]
         for t in trials { counts[t.state, default: 0] += 1 }
@@ -19,7 +22,32 @@ public enum HTMLReport {
         body += TrialState.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ") + "</p>\n"
 
         body += "<h2>Quality gain against learning rate</h2>\n<p>QG (mean ± sd over seeds) per learning rate, one curve per parameter setting; the dotted line of the same colour is that curve's 2/L₃₀ bound, L₃₀ averaged over the curve's points (convergence requires lr ≤ 2/L).</p>\n"
-        body += "<div class=\"plots\">\n" + qgPlots(qg).joined() + "</div>\n"
+        if let search {
+            body += search.axis == "training.lr"
+                ? "<p>Shaded: each combination's bracket from the boundary search, between the largest learning rate whose trials converge (mean QG > \(formatNumber(search.threshold))) and the next larger one run.</p>\n"
+                : "<p>The boundary search runs on \(search.axisName), not on the plotted learning rate: its brackets are in the table below.</p>\n"
+        }
+        let bands = search?.axis == "training.lr" ? progress.compactMap { c in
+            c.bracket.map { QGBand(regularizer: c.template.training.regularizer.rawValue, curve: curveKey(c.template.training), lo: $0.lo, hi: $0.hi,
+                                   label: "\(c.label): \(c.outcome.text), lr in [\(formatNumber($0.lo)), \(formatNumber($0.hi))]") }
+        } : []
+        body += "<div class=\"plots\">\n" + qgPlots(qg, bands: bands).joined() + "</div>\n"
+        if let search {
+            body += "<h2>Convergence boundary</h2>\n<p>Per combination: the bracket of \(search.axisName) where mean QG stops exceeding \(formatNumber(search.threshold)) (resolution \(formatNumber(search.resolution))), against 2/L₃₀ and 2/m.</p>\n"
+            body += htmlTable(boundaryTable(search, trials: trials))
+        }
+        if let pruning = try sweep.pruningSettings() {
+            let decisions = try store.rungDecisions(sweepID: sweep.id)
+            var table = TextTable(columns: ["rung", "reached", "went_on", "pruned"])
+            for rung in pruning.rungs {
+                let here = decisions.filter { $0.rung == rung }
+                guard !here.isEmpty else { continue }
+                let pruned = here.filter { $0.verdict == .prune }.count
+                table.rows.append([.int(rung), .int(here.count), .int(here.count - pruned), .int(pruned)])
+            }
+            body += "<h2>Successive halving</h2>\n<p>At each rung a trial went on when it was among the best \(formatNumber(pruning.keep * 100)) % (by \(pruning.metric)) of the trials that had reached the rung; the others were pruned, keeping their epochs and QG.</p>\n"
+            body += htmlTable(table)
+        }
 
         body += "<h2>Best PRD against Lipschitz bound</h2>\n<p>Each trial's best min(RAW, Physical) PRD and the Lipschitz bound at that epoch.</p>\n"
         body += "<div class=\"plots\">\n" + prdVsLPlot(prdVsL) + "</div>\n"
@@ -50,8 +78,11 @@ public enum HTMLReport {
             """
     }
 
-    /// One plot per regularizer; curves keyed by (margin, α, λ).
-    static func qgPlots(_ qg: TextTable) -> [String] {
+    /// A boundary-search bracket drawn on the QG plot of its regularizer, in the colour of its curve.
+    struct QGBand { var regularizer: String; var curve: String; var lo: Double; var hi: Double; var label: String }
+
+    /// One plot per regularizer; curves keyed by (margin, α, λ) (`curveKey`).
+    static func qgPlots(_ qg: TextTable, bands: [QGBand] = []) -> [String] {
         let col = Dictionary(uniqueKeysWithValues: qg.columns.enumerated().map { ($1, $0) })
         func num(_ row: [TextTable.Cell], _ name: String) -> Double? {
             switch row[col[name]!] { case let .number(x): return x; case let .int(i): return Double(i); default: return nil }
@@ -63,11 +94,7 @@ public enum HTMLReport {
             let rows = qg.rows.filter { $0[col["regularizer"]!] == .text(reg) }
             var curves: [String: [[TextTable.Cell]]] = [:], order: [String] = []
             for row in rows {
-                var parts: [String] = []
-                if let m = num(row, "margin") { parts.append("m=\(formatNumber(m))") }
-                if let a = num(row, "alpha") { parts.append("α=\(formatNumber(a))") }
-                if let l = num(row, "lambda") { parts.append("λ=\(formatNumber(l))") }
-                let key = parts.isEmpty ? reg : parts.joined(separator: " ")
+                let key = curveKey(regularizer: reg, margin: num(row, "margin"), alpha: num(row, "alpha"), lambda: num(row, "lambda"))
                 if curves[key] == nil { order.append(key) }
                 curves[key, default: []].append(row)
             }
@@ -84,10 +111,26 @@ public enum HTMLReport {
                     let bound = 2 / (ls.reduce(0, +) / Double(ls.count))
                     plot.verticals.append(.init(x: bound, color: color, label: "\(key): 2/L₃₀ = \(formatNumber(bound))"))
                 }
+                for band in bands where band.regularizer == reg && band.curve == key {
+                    plot.bands.append(.init(x0: band.lo, x1: band.hi, color: color, label: band.label))
+                }
             }
             plots.append(plot.render())
         }
         return plots.isEmpty ? ["<p>No finished trial yet.</p>\n"] : plots
+    }
+
+    /// "m=4 α=1", or the regularizer's name when it has no parameter: one QG curve.
+    static func curveKey(regularizer: String, margin: Double?, alpha: Double?, lambda: Double?) -> String {
+        var parts: [String] = []
+        if let m = margin { parts.append("m=\(formatNumber(m))") }
+        if let a = alpha { parts.append("α=\(formatNumber(a))") }
+        if let l = lambda { parts.append("λ=\(formatNumber(l))") }
+        return parts.isEmpty ? regularizer : parts.joined(separator: " ")
+    }
+
+    static func curveKey(_ t: TrialConfig.Training) -> String {
+        curveKey(regularizer: t.regularizer.rawValue, margin: t.margin, alpha: t.alpha, lambda: t.lambda)
     }
 
     static func prdVsLPlot(_ table: TextTable) -> String {

@@ -11,6 +11,8 @@ struct SVGPlot {
         var dashed = false
     }
     struct VerticalLine { var x: Double; var color: String; var label: String }
+    /// A shaded span of x (a boundary search's bracket), the full height of the plot.
+    struct Band { var x0: Double; var x1: Double; var color: String; var label: String }
 
     var title: String
     var xLabel: String
@@ -19,13 +21,14 @@ struct SVGPlot {
     var logY = false
     var series: [Series] = []
     var verticals: [VerticalLine] = []
+    var bands: [Band] = []
     var width = 640.0, height = 380.0
     let left = 70.0, right = 200.0, top = 34.0, bottom = 50.0
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
 
     func render() -> String {
-        let xs = series.flatMap { $0.points.map(\.x) } + verticals.map(\.x)
+        let xs = series.flatMap { $0.points.map(\.x) } + verticals.map(\.x) + bands.flatMap { [$0.x0, $0.x1] }
         let ys = series.flatMap { s in s.points.flatMap { p in [p.y - (p.err ?? 0), p.y + (p.err ?? 0)] } }
         let xr = Self.range(xs.filter { !logX || $0 > 0 }, log: logX)
         let yr = Self.range(ys.filter { !logY || $0 > 0 }, log: logY)
@@ -47,6 +50,10 @@ struct SVGPlot {
         }
         out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\" class=\"axis\">\(escape(xLabel))</text>\n"
         out += "<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\" class=\"axis\">\(escape(yLabel))</text>\n"
+        for b in bands where !logX || (b.x0 > 0 && b.x1 > 0) {
+            let x0 = tx(min(b.x0, b.x1)), x1 = tx(max(b.x0, b.x1))
+            out += "<rect class=\"band\" x=\"\(f(x0))\" y=\"\(f(top))\" width=\"\(f(max(x1 - x0, 2)))\" height=\"\(f(plotH))\" fill=\"\(b.color)\" fill-opacity=\"0.18\"><title>\(escape(b.label))</title></rect>\n"
+        }
         for v in verticals where !logX || v.x > 0 {
             out += "<line class=\"bound\" x1=\"\(f(tx(v.x)))\" y1=\"\(f(top))\" x2=\"\(f(tx(v.x)))\" y2=\"\(f(top + plotH))\" stroke=\"\(v.color)\" stroke-width=\"1.5\" stroke-dasharray=\"2 4\"><title>\(escape(v.label))</title></line>\n"
         }
@@ -74,6 +81,11 @@ struct SVGPlot {
         if !verticals.isEmpty {
             out += "<line x1=\"\(f(width - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" stroke=\"#444\" stroke-dasharray=\"2 4\"/>"
             out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">2/L (dotted)</text>\n"
+            ly += 18
+        }
+        if !bands.isEmpty {
+            out += "<rect x=\"\(f(width - right + 12))\" y=\"\(f(ly - 5))\" width=\"20\" height=\"10\" fill=\"#444\" fill-opacity=\"0.18\"/>"
+            out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">bracket (shaded)</text>\n"
         }
         return out + "</svg>\n"
     }

@@ -1,0 +1,249 @@
+import Foundation
+import GRDB
+import Testing
+
+/// The boundary search and successive halving end to end through the real binary, with the
+/// scripted worker: FAKE_TURN makes every trial's QG turn negative at a known learning rate,
+/// T = 0.5·2/L (L = 1.1 for sn, 1.1·m for hinge), so the right brackets are known.
+enum SearchFixtures {
+    static let turnScale = 0.5
+    static func turn(margin: Double?) -> Double { turnScale * 2 / (1.1 * (margin ?? 1)) }
+
+    /// sn and hinge m ∈ {0.5, 4, 16} on lr ∈ [1e-4, 1]: m = 0.5 turns at 1.8, above the range.
+    static func boundarySpec(margins: String = "[0.5, 4, 16]", workers: Int = 2) -> String {
+        "name: bsearch\n" + Sweeps.tinyHeader + "\n" + """
+            grid:
+              regularizer: [sn, hinge]
+              margin: \(margins)
+            search: {kind: boundary, axis: lr, range: [1e-4, 1.0], initial: 5, resolution: 1.5, threshold: 0}
+            seeds: [1]
+            executor: {workers: \(workers), retries: 1, backoff_seconds: 0.1}
+            """
+    }
+
+    static var env: [String: String] { ["FAKE_TURN": String(turnScale)] }
+
+    /// `export boundary --format json --output -` as one dictionary per combination.
+    static func brackets(_ results: URL, env extra: [String: String] = [:]) throws -> [[String: Any]] {
+        let r = try Sweeps.lipsweep(["export", "boundary", "--results", results.path, "--format", "json", "--output", "-"], env: extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+    }
+
+    /// Every combination brackets its turn within the resolution, or has no crossing when
+    /// its turn lies above the range.
+    static func expectTurnsBracketed(_ rows: [[String: Any]], combinations: Int) {
+        #expect(rows.count == combinations)
+        for row in rows {
+            let margin = row["margin"] as? Double
+            let t = turn(margin: margin)
+            if t > 1 {
+                #expect(row["status"] as? String == "no crossing: converges at every point" && row["lr_lo"] is NSNull, "\(row)")
+                #expect(row["trials"] as? Int == 5)
+            } else {
+                let lo = row["lr_lo"] as? Double ?? .nan, hi = row["lr_hi"] as? Double ?? .nan
+                #expect(row["status"] as? String == "bracketed", "\(row)")
+                #expect(lo < t && t < hi && hi / lo <= 1.5 * (1 + 1e-9), "margin \(margin ?? 0): [\(lo), \(hi)] should hold \(t)")
+                #expect(row["trials"] as? Int == 8)
+                // The bracket's L₃₀ is the scripted bound, 2/m for hinge.
+                #expect(abs((row["two_over_l_30"] as? Double ?? 0) - 2 / (1.1 * (margin ?? 1))) < 1e-9)
+                #expect((row["two_over_m"] as? Double).map { abs($0 - 2 / margin!) < 1e-12 } ?? (margin == nil))
+            }
+        }
+    }
+
+    /// What two runs of a search must agree on: each trial by its config, its state and QG (not
+    /// its number: numbers follow the order in which trials were added, which follows timing).
+    static func outcomes(_ results: URL) throws -> [String] {
+        try Sweeps.database(results).read { db in
+            try Row.fetchAll(db, sql: "SELECT config_hash, state, qg, l_30 FROM trials ORDER BY config_hash").map(\.description)
+        }
+    }
+}
+
+@Suite(.serialized) struct BoundarySearchRunTests {
+    @Test func bracketsEveryTurnWithAtMostFortyPercentOfAGridsTrials() throws {
+        let dir = Repo.scratch("boundary")
+        let results = dir.appendingPathComponent("results")
+        let spec = try Sweeps.writeSpec(SearchFixtures.boundarySpec(), in: dir)
+        let plan = try Sweeps.lipsweep(["plan", spec])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("initial points: lr 0.0001, 0.001, 0.01, 0.1, 1"))
+        #expect(plan.stdout.contains("at most 32 trials (20 initial); a grid of the same resolution needs 96 (24 points per combination)"))
+        #expect(plan.stdout.contains("20 initial trials in sweep \"bsearch\""))
+
+        let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: SearchFixtures.env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("boundary search, hinge m=4 α=1: bracket [0.1, 1] → lr 0.3162"))
+        SearchFixtures.expectTurnsBracketed(try SearchFixtures.brackets(results), combinations: 4)
+
+        // Counted: the search against a grid whose neighbours are within a factor 1.5 over
+        // the same four decades, ⌈ln 1e4 / ln 1.5⌉ + 1 = 24 points for each of 4 combinations.
+        let trials = try Sweeps.count(results, "SELECT count(*) FROM trials")
+        let gridTrials = (Int((log(1e4) / log(1.5)).rounded(.up)) + 1) * 4
+        #expect(trials == 29 && gridTrials == 96)
+        #expect(Double(trials) <= 0.4 * Double(gridTrials))
+        // One row per point run, each run once.
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM (SELECT DISTINCT regularizer, margin, lr, seed FROM trials)") == trials)
+        #expect(try Sweeps.count(results, "SELECT sum(attempts) FROM trials") == trials)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'completed'") == trials)
+
+        let status = try Sweeps.lipsweep(["status", "--results", results.path])
+        #expect(status.stdout.contains("boundary search on lr in [0.0001, 1]"))
+        #expect(status.stdout.range(of: #"hinge m=16 α=1 +bracketed: lr in \[0\.05\d*, 0\.0\d+\] \(ratio 1\.33\d*\); 8 point"#,
+                                    options: .regularExpression) != nil, "\(status.stdout)")
+        let html = try Sweeps.lipsweep(["report", "--results", results.path, "--output", dir.appendingPathComponent("r.html").path])
+        #expect(html.status == 0, "\(html.stderr)")
+        let page = try String(contentsOf: dir.appendingPathComponent("r.html"), encoding: .utf8)
+        #expect(page.components(separatedBy: "class=\"band\"").count - 1 == 3)
+        #expect(page.contains("Convergence boundary"))
+
+        // Running it again adds nothing: the search's state is in the database.
+        let again = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: SearchFixtures.env)
+        #expect(again.status == 0 && again.stdout.contains("29 finished trial(s) kept, 0 new trial(s) added"), "\(again.stdout)")
+        // A spec whose search no longer covers the stored points is refused.
+        let narrower = try Sweeps.writeSpec(SearchFixtures.boundarySpec().replacingOccurrences(of: "[1e-4, 1.0]", with: "[1e-3, 1.0]"),
+                                            in: dir, name: "narrower.yaml")
+        let refused = try Sweeps.lipsweep(["run", narrower, "--results", results.path])
+        #expect(refused.status == 2 && refused.stderr.contains("changes or removes 4 of the 29 trials"), "\(refused.stderr)")
+    }
+
+    @Test func killedSchedulerThenRerunReachesTheSameBrackets() throws {
+        let dir = Repo.scratch("boundary-kill9")
+        let spec = try Sweeps.writeSpec(SearchFixtures.boundarySpec(margins: "[4, 16]"), in: dir)
+        let clean = dir.appendingPathComponent("clean")
+        #expect(try Sweeps.lipsweep(["run", spec, "--results", clean.path], env: SearchFixtures.env).status == 0)
+
+        let results = dir.appendingPathComponent("results")
+        let scheduler = try Sweeps.start(["run", spec, "--results", results.path],
+                                         env: SearchFixtures.env.merging(["FAKE_EPOCH_SECONDS": "0.3"]) { $1 })
+        // Killed once the search has gone past its initial points.
+        try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM trials")) ?? 0 > 15 }
+        kill(scheduler.processIdentifier, SIGKILL)
+        try Child.waitForExit(scheduler, what: "the scheduler")
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state != 'completed'") >= 1)
+        let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: SearchFixtures.env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try SearchFixtures.outcomes(results) == SearchFixtures.outcomes(clean))
+        #expect(try Sweeps.epochRows(results) == Sweeps.epochRows(clean))
+        let brackets = try SearchFixtures.brackets(results)
+        SearchFixtures.expectTurnsBracketed(brackets, combinations: 3)
+        #expect(NSArray(array: brackets) == NSArray(array: try SearchFixtures.brackets(clean)))
+        // No point ran twice: the interrupted trials resumed (their attempt given back).
+        #expect(try Sweeps.count(results, "SELECT sum(attempts) FROM trials") == Sweeps.count(results, "SELECT count(*) FROM trials"))
+    }
+
+    @Test func exportBoundaryOfAGridIsAUserMistake() throws {
+        let (_, results, spec) = try Sweeps.smokeSetup("boundary-grid")
+        #expect(try Sweeps.lipsweep(["run", spec, "--results", results.path]).status == 0)
+        let r = try Sweeps.lipsweep(["export", "boundary", "--results", results.path, "--output", "-"])
+        #expect(r.status == 2 && r.stderr.contains("has no boundary search"), "\(r.stderr)")
+    }
+}
+
+/// `pruning:` with the scripted worker, whose Physical PRD grows with lr (best_prd ranks the
+/// trials by lr). With one worker the trials reach the rungs in number order.
+@Suite(.serialized) struct PruningRunTests {
+    /// lr in the order 3, 1, 4, 2, 6, 5 (×1e-3): trial #4 is the best at every rung.
+    static func spec(workers: Int) -> String {
+        "name: prune\n" + """
+            dataset: {train: 64, test: 32}
+            training: {epochs: 9}
+            evaluation: {clusters: 4, prd_runs: 1}
+            qg: {epochs: 3}
+            grid:
+              regularizer: [sn]
+              lr: [3e-3, 1e-3, 4e-3, 2e-3, 6e-3, 5e-3]
+            seeds: [1]
+            pruning: {rungs: [3, 6], keep: 0.5, metric: best_prd}
+            executor: {workers: \(workers), retries: 1, backoff_seconds: 0.1}
+            """
+    }
+
+    @Test func theRungsAndKeepDecideWhichTrialsStopAndTheBestNeverDoes() throws {
+        let dir = Repo.scratch("prune")
+        let results = dir.appendingPathComponent("results")
+        let spec = try Sweeps.writeSpec(Self.spec(workers: 1), in: dir)
+        let r = try Sweeps.lipsweep(["run", spec, "--results", results.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("4 completed, 0 diverged, 2 pruned, 0 failed"), "\(r.stdout)")
+        // At epoch 3, k = max(1, ⌊n/2⌋) of the n arrivals go on: #0 (first), #1 pruned (1 better,
+        // k = 1), #2 (best), #3 pruned (2 better, k = 2), #4 (best), #5 (1 better, k = 3). At
+        // epoch 6 every survivor is the best so far or within k. So 4 × 9 + 2 × 3 = 42 epochs
+        // instead of 6 × 9 = 54.
+        let pruned = try Sweeps.database(results).read { db in
+            try Double.fetchAll(db, sql: "SELECT lr FROM trials WHERE state = 'pruned' ORDER BY number")
+        }
+        #expect(pruned == [1e-3, 2e-3])
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM epochs") == 42)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE lr = 0.006 AND state = 'completed'") == 1)
+        // Pruned trials keep their epochs and QG; they are no error.
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pruned' AND qg IS NOT NULL AND error IS NULL") == 2)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM rung_decisions") == 6 + 4)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM rung_decisions WHERE decision = 'prune'") == 2)
+
+        let query = try Sweeps.lipsweep(["query", "--results", results.path, "--where", "state=pruned", "--columns", "lr,epochs_done",
+                                         "--format", "csv"])
+        #expect(query.stdout == "lr,epochs_done\n0.001,3\n0.002,3\n", "\(query.stdout)")
+        let status = try Sweeps.lipsweep(["status", "--results", results.path])
+        #expect(status.stdout.contains("4 completed, 0 failed, 0 diverged, 0 cancelled, 2 pruned"))
+        #expect(status.stdout.contains("epoch 3: 6 reached, 2 pruned; epoch 6: 4 reached, 0 pruned"))
+        let qg = try Sweeps.lipsweep(["export", "qg", "--results", results.path, "--output", "-"])
+        #expect(qg.stdout.split(separator: "\n").count == 7, "pruned trials have their QG row: \(qg.stdout)")
+        // A rerun does nothing: pruned trials are never resumed.
+        let again = try Sweeps.lipsweep(["run", spec, "--results", results.path])
+        #expect(again.status == 0 && !again.stdout.contains("started"))
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM epochs") == 42)
+    }
+
+    /// Every decision follows the rule (keep 0.5) given those recorded before it at its rung;
+    /// the pruned trials are exactly those with a prune decision, stopped at that rung; the
+    /// best trial (lr 6e-3) completes; every trial ends completed or pruned.
+    static func expectDecisionsFollowTheRule(_ results: URL) throws {
+        let decisions = try Sweeps.database(results).read { db in try Row.fetchAll(db, sql: "SELECT * FROM rung_decisions ORDER BY id") }
+        var earlier: [Int: [Double]] = [:]
+        for row in decisions {
+            let rung: Int = row["rung"], value: Double = row["value"], decision: String = row["decision"]
+            let others = earlier[rung, default: []]
+            let kept = max(1, Int((0.5 * Double(others.count + 1) + 1e-9).rounded(.down)))
+            #expect(decision == (others.filter { $0 > value }.count < kept ? "continue" : "prune"), "\(row)")
+            earlier[rung, default: []].append(value)
+        }
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM (SELECT trial_id, rung FROM rung_decisions GROUP BY trial_id, rung HAVING count(*) > 1)") == 0)
+        #expect(try Sweeps.count(results, """
+            SELECT count(*) FROM trials t WHERE (t.state = 'pruned') != EXISTS
+              (SELECT 1 FROM rung_decisions d WHERE d.trial_id = t.id AND d.decision = 'prune')
+            """) == 0)
+        #expect(try Sweeps.count(results, """
+            SELECT count(*) FROM trials t JOIN rung_decisions d ON d.trial_id = t.id AND d.decision = 'prune'
+            WHERE (SELECT max(epoch) FROM epochs e WHERE e.trial_id = t.id) != d.rung
+            """) == 0)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE lr = 0.006 AND state = 'completed'") == 1)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state NOT IN ('completed', 'pruned')") == 0)
+    }
+
+    @Test func aRerunAfterACrashKeepsTheDecisionsMadeAndDecidesTheRestByTheSameRule() throws {
+        let dir = Repo.scratch("prune-kill9")
+        let results = dir.appendingPathComponent("results")
+        let spec = try Sweeps.writeSpec(Self.spec(workers: 2), in: dir)
+        let scheduler = try Sweeps.start(["run", spec, "--results", results.path], env: ["FAKE_EPOCH_SECONDS": "0.25"])
+        try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM rung_decisions")) ?? 0 >= 3 }
+        kill(scheduler.processIdentifier, SIGKILL)
+        try Child.waitForExit(scheduler, what: "the scheduler")
+        let decisionsSQL = """
+            SELECT t.config_hash, d.rung, d.value, d.reached, d.kept, d.decision FROM rung_decisions d
+            JOIN trials t ON t.id = d.trial_id ORDER BY d.id
+            """
+        let before = try Sweeps.database(results).read { db in try Row.fetchAll(db, sql: decisionsSQL).map(\.description) }
+        let prunedBefore = try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pruned'")
+        #expect(before.count >= 3)
+
+        let r = try Sweeps.lipsweep(["run", spec, "--results", results.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let after = try Sweeps.database(results).read { db in try Row.fetchAll(db, sql: decisionsSQL) }
+        // The decisions made before the crash are kept as they were, first, and not made again.
+        #expect(Array(after.map(\.description).prefix(before.count)) == before)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pruned'") >= prunedBefore)
+        try Self.expectDecisionsFollowTheRule(results)
+    }
+}
