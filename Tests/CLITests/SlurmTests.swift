@@ -24,6 +24,19 @@ import Testing
         }
     }
 
+    /// Runs `lipsweep sync` (each must succeed) until its output shows `text`; returns how many
+    /// syncs ran, nil when `seconds` passed first.
+    static func syncUntil(_ results: URL, env: [String: String], seconds: Double, shows text: String) throws -> Int? {
+        var syncs = 0
+        let done = try LocalSlurm.waitFor(seconds) {
+            syncs += 1
+            let s = try Sweeps.lipsweep(["sync", "--results", results.path], env: env)
+            #expect(s.status == 0, "\(s.stderr)")
+            return s.stdout.contains(text)
+        }
+        return done ? syncs : nil
+    }
+
     static func expectEveryTrialHasEpochsOneToThree(_ results: URL, trials: Int = 4) throws {
         #expect(try Sweeps.count(results, "SELECT count(*) FROM epochs") == 3 * trials)
         #expect(try Sweeps.count(results, """
@@ -104,14 +117,8 @@ import Testing
         let jobs = try Sweeps.lipsweep(["query", "--results", results.path, "--columns", "number,job_id", "--format", "csv"])
         let jobRows = jobs.stdout.split(separator: "\n").dropFirst()
         #expect(jobRows.count == 4 && jobRows.allSatisfy { $0.range(of: #"^([0-3]),[0-9]+_\1$"#, options: .regularExpression) != nil })
-        var syncs = 0
-        let done = try LocalSlurm.waitFor(90) {
-            syncs += 1
-            let s = try Sweeps.lipsweep(["sync", "--results", results.path], env: env)
-            #expect(s.status == 0, "\(s.stderr)")
-            return s.stdout.contains("0 pending, 0 running, 4 completed")
-        }
-        #expect(done && syncs > 1)
+        let syncs = try Self.syncUntil(results, env: env, seconds: 90, shows: "0 pending, 0 running, 4 completed")
+        #expect(syncs.map { $0 > 1 } == true)
         // A sync after the end changes nothing.
         let before = (try Sweeps.trialRows(results), try Sweeps.epochRows(results))
         #expect(try Sweeps.lipsweep(["sync", "--results", results.path], env: env).status == 0)
@@ -136,14 +143,8 @@ import Testing
         let detached = try Sweeps.lipsweep(Self.slurmArgs(spec, results, ["--detach"]), env: env)
         #expect(detached.status == 0, "\(detached.stderr)")
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'running' AND job_id IS NOT NULL") == 10)
-        var syncs = 0
-        let done = try LocalSlurm.waitFor(240) {
-            syncs += 1
-            let s = try Sweeps.lipsweep(["sync", "--results", results.path], env: env)
-            #expect(s.status == 0, "\(s.stderr)")
-            return s.stdout.contains("0 pending, 0 running")
-        }
-        #expect(done && syncs > 3)
+        let syncs = try Self.syncUntil(results, env: env, seconds: 240, shows: "0 pending, 0 running")
+        #expect(syncs.map { $0 > 3 } == true)
         let local = dir.appendingPathComponent("local")
         #expect(try Sweeps.lipsweep(["run", spec, "--results", local.path], env: SearchFixtures.env).status == 0)
         #expect(try SearchFixtures.outcomes(results) == SearchFixtures.outcomes(local))

@@ -81,7 +81,8 @@ enum Schema {
         // pointing at the same ids); the search and pruning settings of a sweep, from which
         // `sync` rebuilds them; and the successive-halving decisions, recorded as they are made,
         // because they depend on the order in which trials reach a rung: a rerun after a crash,
-        // or `sync` on another machine, reads them instead of deciding again.
+        // or `sync` on another machine, reads them instead of deciding again. The column list
+        // repeats v1's on purpose: a migration's SQL is frozen history, never shared with another.
         migrator.registerMigration("v3") { db in
             try db.execute(sql: """
                 CREATE TABLE trials_v3(
