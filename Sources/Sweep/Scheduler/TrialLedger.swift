@@ -52,10 +52,23 @@ final class TrialLedger {
 
     // MARK: the search
 
+    /// What a search's answer depends on: which trials exist, which have finished, which
+    /// failed or were cancelled. The search is asked again only when this changed.
+    private struct SearchInputs: Equatable {
+        var count: Int
+        var finished: Set<Int64>
+        var stuck: Set<Int64>
+    }
+    private var searchedWith: SearchInputs?
+
     /// Adds the trials the search asks for now (a boundary search's next points, once a
     /// combination's trials have finished); returns how many were added.
     @discardableResult
     func extendSearch() throws -> Int {
+        let inputs = SearchInputs(count: trials.count, finished: Set(trials.values.filter(\.state.isFinished).map(\.id)),
+                                  stuck: Set(trials.values.filter { $0.state == .failed || $0.state == .cancelled }.map(\.id)))
+        guard inputs != searchedWith else { return 0 }
+        searchedWith = inputs
         let additions = search.additions(stored: trials.values.sorted { $0.number < $1.number })
         guard !additions.isEmpty else { return 0 }
         var added = 0
