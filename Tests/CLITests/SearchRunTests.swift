@@ -116,7 +116,7 @@ enum SearchFixtures {
 
         let results = dir.appendingPathComponent("results")
         let scheduler = try Sweeps.start(["run", spec, "--results", results.path],
-                                         env: SearchFixtures.env.merging(["FAKE_EPOCH_SECONDS": "0.3"]) { $1 })
+                                         env: SearchFixtures.env.merging(["FAKE_EPOCH_SECONDS": "0.15"]) { $1 })
         // Killed once the search has gone past its initial points.
         try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM trials")) ?? 0 > 15 }
         kill(scheduler.processIdentifier, SIGKILL)
