@@ -58,6 +58,6 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Tensor", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CLITests", dependencies: ["Sweep", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
