@@ -19,7 +19,7 @@ public struct SweepSpec: Sendable {
     public let varyingAxes: [String]
 
     /// SHA-256 of the spec text as written.
-    public var specHash: String { SHA256.hex(Data(text.utf8)) }
+    public var specHash: String { ContentHash.sha256Hex(Data(text.utf8)) }
 
     /// Reads and validates the spec at `path`. Relative `dataset.path` values resolve against
     /// the spec's directory.

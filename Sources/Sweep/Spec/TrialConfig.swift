@@ -69,7 +69,7 @@ public struct TrialConfig: Codable, Equatable, Hashable, Sendable {
     }
 
     /// Lowercase hex SHA-256 of `canonicalJSON`.
-    public var configHash: String { SHA256.hex(canonicalJSON) }
+    public var configHash: String { ContentHash.sha256Hex(canonicalJSON) }
 
     /// The file the worker reads (`--config`): pretty JSON, which is valid YAML.
     public var workerFileText: String {
