@@ -128,6 +128,37 @@ private func trial(_ key: Int, _ state: OptunaTrialState, value: Double? = nil, 
         #expect(writer.optunaNumbers == [0: 0, 1: 3])
     }
 
+    @Test func trialIDsCountTheTrialsOfEveryStudy() throws {
+        let url = scratchJournal()
+        let other = try OptunaJournalWriter(url: url, study: OptunaStudyDescription(name: "other", direction: .minimize, metricName: "x"))
+        try other.update([trial(0, .waiting), trial(1, .waiting)])
+        let writer = try OptunaJournalWriter(url: url, study: study)
+        try writer.update([trial(0, .waiting)])
+        try writer.update([trial(0, .running)])
+        let last = try #require(try journalLines(url).last)
+        // Optuna numbers the trial 0 in its study, but its id is 2: ids run over all studies.
+        #expect(last["op_code"] as? Int == 6 && last["trial_id"] as? Int == 2)
+        #expect(writer.optunaNumbers == [0: 0])
+    }
+
+    @Test func operationsOnAFinishedTrialAreIgnoredAsOptunaIgnoresThem() throws {
+        let url = scratchJournal()
+        do {
+            let writer = try OptunaJournalWriter(url: url, study: study)
+            try writer.update([trial(0, .complete, value: 1)])
+        }
+        // Another writer's RUNNING and attribute on the finished trial: Optuna drops both.
+        let foreign = #"{"op_code":6,"worker_id":"w","trial_id":0,"state":0,"values":null,"datetime_start":"2027-01-15T08:00:00.000000+00:00"}"#
+            + "\n" + #"{"op_code":8,"worker_id":"w","trial_id":0,"user_attr":{"x":1}}"# + "\n"
+        let handle = try FileHandle(forWritingTo: url)
+        handle.seekToEndOfFile(); handle.write(Data(foreign.utf8)); try handle.close()
+        let writer = try OptunaJournalWriter(url: url, study: study)
+        // Still finished for Optuna, so lipsweep taking it up again makes a retry, not a state change.
+        try writer.update([trial(0, .waiting)])
+        let last = try #require(try journalLines(url).last)
+        #expect(last["op_code"] as? Int == 4 && (last["system_attrs"] as? [String: Any])?["failed_trial"] as? Int == 0)
+    }
+
     @Test func aStudyForAnotherObjectiveIsRefused() throws {
         let url = scratchJournal()
         _ = try OptunaJournalWriter(url: url, study: study)

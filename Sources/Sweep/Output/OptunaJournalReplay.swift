@@ -46,54 +46,60 @@ struct OptunaJournalReplay {
 
     /// The fields of a journal line this replay reads; the rest of the line is not needed.
     private struct Line: Decodable {
-        var op_code: Int
-        var study_name: String?
-        var study_id: Int?
-        var trial_id: Int?
+        var opCode: Int
+        var studyName: String?
+        var studyID: Int?
+        var trialID: Int?
         var state: Int?
         var values: [Double]?
         var value: Double?
         var step: Int?
-        var intermediate_value: Double?
-        var user_attr: [String: JSONValue]?
-        var user_attrs: [String: JSONValue]?
-        var system_attr: [String: JSONValue]?
-        var intermediate_values: [String: Double]?
+        var intermediateValue: Double?
+        var userAttr: [String: JSONValue]?
+        var userAttrs: [String: JSONValue]?
+        var systemAttr: [String: JSONValue]?
+        var intermediateValues: [String: Double]?
+
+        enum CodingKeys: String, CodingKey {
+            case opCode = "op_code", studyName = "study_name", studyID = "study_id", trialID = "trial_id", state, values, value
+            case step, intermediateValue = "intermediate_value", userAttr = "user_attr", userAttrs = "user_attrs"
+            case systemAttr = "system_attr", intermediateValues = "intermediate_values"
+        }
     }
 
     mutating func apply(_ data: Data) throws {
         let line = try JSONDecoder().decode(Line.self, from: data)
-        guard let op = OptunaOpCode(rawValue: line.op_code) else { throw Malformed(reason: "unknown op_code \(line.op_code)") }
+        guard let op = OptunaOpCode(rawValue: line.opCode) else { throw Malformed(reason: "unknown op_code \(line.opCode)") }
         switch op {
         case .createStudy:
-            guard let name = line.study_name else { throw Malformed(reason: "CREATE_STUDY without study_name") }
+            guard let name = line.studyName else { throw Malformed(reason: "CREATE_STUDY without study_name") }
             if studyIDs[name] == nil { studyIDs[name] = nextStudyID; nextStudyID += 1 }
         case .deleteStudy:
-            if let id = line.study_id, let name = studyIDs.first(where: { $0.value == id })?.key { studyIDs[name] = nil }
+            if let id = line.studyID, let name = studyIDs.first(where: { $0.value == id })?.key { studyIDs[name] = nil }
         case .createTrial:
-            guard let study = line.study_id, studyIDs.values.contains(study) else { return }
+            guard let study = line.studyID, studyIDs.values.contains(study) else { return }
             let number = trialCounts[study, default: 0]
             trialCounts[study] = number + 1
-            let userAttrs = line.user_attrs ?? [:]
+            let userAttrs = line.userAttrs ?? [:]
             trials.append(Trial(
                 id: trials.count, studyID: study, number: number, key: userAttrs[OptunaTrialDescription.keyAttribute]?.int,
                 state: line.state.flatMap(OptunaTrialState.init(rawValue:)) ?? .running,
                 values: line.values ?? line.value.map { [$0] },
-                intermediateValues: Dictionary((line.intermediate_values ?? [:]).compactMap { k, v in Int(k).map { ($0, v) } }) { $1 },
+                intermediateValues: Dictionary((line.intermediateValues ?? [:]).compactMap { k, v in Int(k).map { ($0, v) } }) { $1 },
                 userAttrs: userAttrs))
         case .setTrialStateValues:
-            guard let id = updatable(line.trial_id), let state = line.state.flatMap(OptunaTrialState.init(rawValue:)) else { return }
+            guard let id = updatable(line.trialID), let state = line.state.flatMap(OptunaTrialState.init(rawValue:)) else { return }
             if state == .running && trials[id].state == .running { return }
             trials[id].state = state
             if let values = line.values { trials[id].values = values }
         case .setTrialIntermediateValue:
-            guard let id = updatable(line.trial_id), let step = line.step, let value = line.intermediate_value else { return }
+            guard let id = updatable(line.trialID), let step = line.step, let value = line.intermediateValue else { return }
             trials[id].intermediateValues[step] = value
         case .setTrialUserAttr:
-            guard let id = updatable(line.trial_id) else { return }
-            trials[id].userAttrs.merge(line.user_attr ?? [:]) { $1 }
+            guard let id = updatable(line.trialID) else { return }
+            trials[id].userAttrs.merge(line.userAttr ?? [:]) { $1 }
         case .setStudySystemAttr:
-            if let id = line.study_id, studyIDs.values.contains(id), case .array(let names)? = line.system_attr?[Self.metricNamesKey] {
+            if let id = line.studyID, studyIDs.values.contains(id), case .array(let names)? = line.systemAttr?[Self.metricNamesKey] {
                 metricNames[id] = names
             }
         case .setStudyUserAttr, .setTrialParam, .setTrialSystemAttr, .discardTrials:
