@@ -2,16 +2,17 @@ import Foundation
 import Sweep
 import Testing
 
-/// A store holding one sweep of 6 trials (sn and hinge m = 2 at three learning rates) in every
-/// state: #0 completed with a QG, #1 completed without one, #2 diverged, #3 running, #4
-/// pending, #5 cancelled. Epochs 1…3 of #0–#3: Physical PRD 0.1·e, RAW PRD 0.25.
+/// A store holding one sweep of 18 trials (sn and hinge m = 1, 2 at three learning rates and two
+/// seeds) in every state: #0 completed with a QG, #1 completed without one, #2 diverged, #3
+/// running, #5 cancelled, the others pending. Epochs 1…3 of #0–#3: Physical PRD 0.1·e, RAW PRD 0.25.
 func storeInEveryState() throws -> (any TrialStore, SweepRecord) {
     let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("optuna-store-\(UUID().uuidString)")
     let store = try SQLiteTrialStore(path: dir.appendingPathComponent("lipsweep.db").path)
     let spec = try SweepSpec.parse(text: """
         training: {epochs: 3}
         qg: {epochs: 3}
-        grid: {regularizer: [sn, hinge], margin: [2], lr: [1e-3, 3e-3, 1e-2]}
+        grid: {regularizer: [sn, hinge], margin: [1, 2], lr: [1e-3, 3e-3, 1e-2]}
+        seeds: [1, 2]
         """, file: "t.yaml", baseDirectory: URL(fileURLWithPath: "/"))
     let sweep = try store.createSweep(name: "s", specText: spec.text, specHash: spec.specHash, codeVersion: "test")
     try store.addTrials(sweepID: sweep.id, spec.trials)
@@ -35,8 +36,8 @@ func storeInEveryState() throws -> (any TrialStore, SweepRecord) {
         let mapping = OptunaSweepMapping(sweepName: "s", objective: .qg, trials: trials)
         let d = try trials.map { mapping.describe($0, epochs: try store.epochs(trialID: $0.id)) }
         #expect(mapping.study == OptunaStudyDescription(name: "s", direction: .maximize, metricName: "qg", userAttrs: ["lipsweep_objective": "qg"]))
-        #expect(d.map(\.state) == [.complete, .fail, .fail, .running, .waiting, .fail])
-        #expect(d.map(\.key) == [0, 1, 2, 3, 4, 5])
+        #expect(d.map(\.state) == [.complete, .fail, .fail, .running, .waiting, .fail] + Array(repeating: .waiting, count: 12))
+        #expect(d.map(\.key) == Array(0..<18))
         // QG of PRD_e = 0.1·e over 3 epochs: (0.3 − 0.1)/3.
         #expect(abs(d[0].value! - 0.2 / 3) < 1e-15 && d[0].value == trials[0].qg)
         #expect(d[1].value == nil && d[1].userAttrs["state_reason"] == "no QG: epoch 2 not evaluated")
@@ -48,15 +49,16 @@ func storeInEveryState() throws -> (any TrialStore, SweepRecord) {
         #expect(d[0].userAttrs["l_30"] == nil, "no Lipschitz bound was stored")
         #expect(d[0].started != nil && d[0].completed != nil && d[4].started == nil)
 
-        // Params: sn has no margin; the ranges are the grid's.
+        // Params: the axes the grid varies (not loss, nor hinge's α = 1 for every trial); sn has no
+        // margin; the ranges are the grid's.
         let sn = d[trials.firstIndex { $0.regularizer == "sn" }!].params
         let hinge = d[trials.firstIndex { $0.regularizer == "hinge" }!].params
-        #expect(sn.map(\.name) == ["regularizer", "loss", "lr", "seed"])
-        #expect(hinge.map(\.name) == ["regularizer", "loss", "lr", "margin", "alpha", "seed"])
+        #expect(sn.map(\.name) == ["regularizer", "lr", "seed"])
+        #expect(hinge.map(\.name) == ["regularizer", "lr", "margin", "seed"])
         #expect(hinge[0].distribution == .categorical(["sn", "hinge"]) && hinge[0].value == .choice("hinge"))
-        #expect(hinge[2].distribution == .float(low: 1e-3, high: 1e-2, log: true))
-        #expect(hinge[3].distribution == .float(low: 2, high: 2, log: false) && hinge[3].value == .float(2))
-        #expect(hinge[5].distribution == .int(low: 1, high: 1))
+        #expect(hinge[1].distribution == .float(low: 1e-3, high: 1e-2, log: true))
+        #expect(hinge[2].distribution == .float(low: 1, high: 2, log: false) && hinge[2].value == .float(1))
+        #expect(hinge[3].distribution == .int(low: 1, high: 2) && hinge[3].value == .int(1))
     }
 
     @Test func bestPRDAndDistanceObjectives() throws {

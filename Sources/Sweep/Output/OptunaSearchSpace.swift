@@ -1,38 +1,36 @@
 import Foundation
 
-/// The trial-config values a sweep shows Optuna as parameters, each with an honest
-/// distribution over the values the sweep's grid gives it: categorical for words, log-uniform
-/// for learning rates, uniform floats for margin/α/λ, integers for seeds and counts.
-///
-/// Always shown: the `trials` table's parameters (regularizer, loss, lr, seed, and margin/α/λ
-/// on the trials whose regularizer uses them: Optuna has conditional parameters). Other grid
-/// axes only when the sweep varies them. (The architecture joins as one categorical line here
-/// once the trial config has it.)
+/// The trial-config values a sweep shows Optuna as parameters: the grid axes it varies, each
+/// with an honest distribution over the values the grid gives it: categorical for words,
+/// log-uniform for learning rates, uniform floats for margin/α/λ, integers for seeds and
+/// counts. A value the same for every trial that has it is left out: it tells nothing, and
+/// optuna-dashboard would offer it first in its plots (they list parameters alphabetically).
+/// A parameter only some trials have (margin: hinge) is an Optuna conditional parameter.
+/// (The architecture joins as one categorical line here once the trial config has it.)
 struct OptunaSearchSpace: Sendable {
     enum Kind: Sendable { case categorical, logFloat, float, int }
 
     struct Axis: Sendable {
         var name: String
         var kind: Kind
-        var alwaysShown: Bool
         var value: @Sendable (TrialConfig) -> OptunaParam.Value?
     }
 
     static let axes: [Axis] = [
-        Axis(name: "regularizer", kind: .categorical, alwaysShown: true) { .choice($0.training.regularizer) },
-        Axis(name: "loss", kind: .categorical, alwaysShown: true) { .choice($0.training.loss) },
-        Axis(name: "lr", kind: .logFloat, alwaysShown: true) { .float($0.training.lr) },
-        Axis(name: "margin", kind: .float, alwaysShown: true) { $0.training.margin.map(OptunaParam.Value.float) },
-        Axis(name: "alpha", kind: .float, alwaysShown: true) { $0.training.alpha.map(OptunaParam.Value.float) },
-        Axis(name: "lambda", kind: .float, alwaysShown: true) { $0.training.lambda.map(OptunaParam.Value.float) },
-        Axis(name: "seed", kind: .int, alwaysShown: true) { .int($0.training.seed) },
-        Axis(name: "lr_g", kind: .logFloat, alwaysShown: false) { $0.training.lrG.map(OptunaParam.Value.float) },
-        Axis(name: "alpha_reg", kind: .float, alwaysShown: false) { .float($0.training.alphaReg) },
-        Axis(name: "batch", kind: .int, alwaysShown: false) { .int($0.training.batch) },
-        Axis(name: "d_steps", kind: .int, alwaysShown: false) { .int($0.training.dSteps) },
+        Axis(name: "regularizer", kind: .categorical) { .choice($0.training.regularizer) },
+        Axis(name: "loss", kind: .categorical) { .choice($0.training.loss) },
+        Axis(name: "lr", kind: .logFloat) { .float($0.training.lr) },
+        Axis(name: "margin", kind: .float) { $0.training.margin.map(OptunaParam.Value.float) },
+        Axis(name: "alpha", kind: .float) { $0.training.alpha.map(OptunaParam.Value.float) },
+        Axis(name: "lambda", kind: .float) { $0.training.lambda.map(OptunaParam.Value.float) },
+        Axis(name: "seed", kind: .int) { .int($0.training.seed) },
+        Axis(name: "lr_g", kind: .logFloat) { $0.training.lrG.map(OptunaParam.Value.float) },
+        Axis(name: "alpha_reg", kind: .float) { .float($0.training.alphaReg) },
+        Axis(name: "batch", kind: .int) { .int($0.training.batch) },
+        Axis(name: "d_steps", kind: .int) { .int($0.training.dSteps) },
     ]
 
-    /// Axis name → distribution, for the axes shown, in `axes` order.
+    /// Axis name → distribution, for the axes the sweep varies, in `axes` order.
     let distributions: [(name: String, distribution: OptunaDistribution, axis: Axis)]
 
     /// The distributions over `configs` (every trial of the sweep): choices in order of first
@@ -41,7 +39,7 @@ struct OptunaSearchSpace: Sendable {
         var shown: [(String, OptunaDistribution, Axis)] = []
         for axis in Self.axes {
             let values = configs.compactMap(axis.value)
-            guard !values.isEmpty, axis.alwaysShown || Set(values.map { "\($0)" }).count > 1 else { continue }
+            guard Set(values.map { "\($0)" }).count > 1 else { continue }
             shown.append((axis.name, Self.distribution(axis.kind, values), axis))
         }
         distributions = shown
