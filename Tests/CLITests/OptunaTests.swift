@@ -54,7 +54,7 @@ enum PythonOptuna {
         let spec = try SweepSpec.parse(text: "name: live\n" + Sweeps.tinyHeader + "\ngrid: {regularizer: [sn, hinge], margin: [2], lr: [1e-3, 3e-3]}\n",
                                        file: "live.yaml", baseDirectory: dir)
         let sweep = try store.createSweep(name: "live", specText: spec.text, specHash: spec.specHash, codeVersion: "test")
-        try store.addTrials(sweepID: sweep.id, spec.trials)
+        _ = try store.addTrials(sweepID: sweep.id, spec.trials)
         let t = try store.trials(sweepID: sweep.id).sorted { $0.number < $1.number }
         let url = dir.appendingPathComponent("live-optuna.log")
         func epoch(_ e: Int, _ trial: Int) -> EpochRecord {

@@ -16,7 +16,7 @@ func storeInEveryState() throws -> (any TrialStore, SweepRecord) {
         seeds: [1, 2]
         """, file: "t.yaml", baseDirectory: URL(fileURLWithPath: "/"))
     let sweep = try store.createSweep(name: "s", specText: spec.text, specHash: spec.specHash, codeVersion: "test")
-    try store.addTrials(sweepID: sweep.id, spec.trials)
+    _ = try store.addTrials(sweepID: sweep.id, spec.trials)
     let t = try store.trials(sweepID: sweep.id).sorted { $0.number < $1.number }
     for trial in t.prefix(4) {
         try store.claim(trialID: trial.id, workerPID: nil)
