@@ -13,11 +13,16 @@ all: build
 
 # Debian packages the build links against, python3 for the tests' scripted worker, and, as
 # root, slurm-wlm + munge for the SLURM tests' single-node cluster (scripts/slurm-local.sh)
-# and chromium for rendering the HTML report headless (Tests/scripts/report-in-chromium.sh).
+# and chromium for rendering the HTML report headless (Tests/scripts/report-in-chromium.sh),
+# python3-pip for the Optuna packages below.
 # Installed when missing and running as root; otherwise a clear message says what to install
 # (without root the SLURM and Chromium tests are skipped with that reason).
 DEB_PACKAGES = libopenblas-dev libsqlite3-dev python3
-ROOT_DEB_PACKAGES = slurm-wlm munge chromium
+ROOT_DEB_PACKAGES = slurm-wlm munge chromium python3-pip
+# The Optuna versions docs/optuna.md was verified against; the Optuna tests load lipsweep's
+# journals with them (pip, as root, when missing; without them those tests are skipped).
+PYTHON ?= python3
+PIP_PACKAGES = optuna==5.0.0 optuna-dashboard==0.21.0
 deps:
 	@missing=""; \
 	wanted="$(DEB_PACKAGES)"; [ "$$(id -u)" = "0" ] && wanted="$$wanted $(ROOT_DEB_PACKAGES)"; \
@@ -30,6 +35,19 @@ deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || { echo "deps: apt-get install$$missing failed" >&2; exit 1; }; \
 	  else \
 	    echo "deps: missing Debian packages:$$missing — run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi; \
+	pipmissing=""; \
+	for spec in $(PIP_PACKAGES); do \
+	  [ "$$($(PYTHON) -c "import importlib.metadata as m; print(m.version('$${spec%%==*}'))" 2>/dev/null)" = "$${spec##*==}" ] || pipmissing="$$pipmissing $$spec"; \
+	done; \
+	if [ -n "$$pipmissing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "deps: pip installing$$pipmissing"; \
+	    $(PYTHON) -m pip install -q $$pipmissing 2>/dev/null || $(PYTHON) -m pip install -q --break-system-packages $$pipmissing \
+	      || { echo "deps: pip install$$pipmissing failed" >&2; exit 1; }; \
+	  else \
+	    echo "deps: the Optuna tests will be skipped; to run them: $(PYTHON) -m pip install$$pipmissing" >&2; \
 	  fi; \
 	fi; \
 	command -v $(SWIFT) >/dev/null || { echo "deps: swift not found on PATH (Swift 6.2 or newer is needed)" >&2; exit 1; }

@@ -59,6 +59,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Hand-written JSON text (exact numbers, escapes), shared by both sides of the worker protocol.
         .target(name: "JSONText"),
@@ -76,6 +77,6 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics", "TrialProtocol"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "TrialProtocol", "UserErrors", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CLITests", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CLITests", dependencies: ["Sweep", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

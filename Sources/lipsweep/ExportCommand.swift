@@ -1,36 +1,83 @@
 import ArgumentParser
 import Foundation
 import Sweep
+import UserErrors
 
-extension Export: ExpressibleByArgument {}
+/// What `lipsweep export` writes: one of the tables, or the sweep as an Optuna journal.
+enum ExportKind: String, CaseIterable, ExpressibleByArgument {
+    case qg, epochs, prdVsL = "prd-vs-l", boundary, optuna
 
-/// `lipsweep export qg|epochs|prd-vs-l|boundary`: CSV (or JSON/table) files for plotting elsewhere.
+    var table: Export? { Export(rawValue: rawValue) }
+}
+
+/// `lipsweep export qg|epochs|prd-vs-l|boundary|optuna`: CSV (or JSON/table) files for
+/// plotting elsewhere, or an Optuna journal for optuna-dashboard.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export QG per grid point, epochs in long format, best PRD against Lipschitz, or a boundary search's brackets.",
+        commandName: "export",
+        abstract: "Export QG per grid point, epochs in long format, best PRD against Lipschitz, a boundary search's brackets, or an Optuna journal.",
         discussion: """
             qg: one row per regularizer × margin × alpha × lambda × lr over seeds (trials, QG mean and \
             sample sd, mean L_30, 2/L_30, 2/m, fraction within the bound, fraction diverged). \
             epochs: one row per trial × epoch. prd-vs-l: one row per trial, its best min(RAW, Physical) \
             PRD and the Lipschitz bound at that epoch. boundary (a sweep with `search: {kind: boundary}`): \
             one row per combination of the other axes, its bracket lr_lo..lr_hi (empty when there is no \
-            crossing), the trials it took, mean L_30 and 2/L_30 of the bracket's trials, 2/m.
+            crossing), the trials it took, mean L_30 and 2/L_30 of the bracket's trials, 2/m. optuna: the sweep as an Optuna journal file \
+            (one study, one Optuna trial per trial, per-epoch learning curves) for `optuna-dashboard FILE` \
+            or `optuna.load_study`.
             """)
 
-    @Argument(help: "qg, epochs, prd-vs-l or boundary.") var kind: Export
+    @Argument(help: "qg, epochs, prd-vs-l, boundary or optuna.") var kind: ExportKind
     @OptionGroup var results: ResultsOption
     @Option(help: "The sweep (default: the most recent).") var sweep: String?
-    @Option(help: "csv, json or table.") var format: TextTable.Format = .csv
-    @Option(help: ArgumentHelp("Output file; - for standard output (default: RESULTS/exports/<sweep>-<kind>.<format>).", valueName: "FILE"))
+    @Option(help: "csv, json or table (default: csv; not for optuna).") var format: TextTable.Format?
+    @Option(help: ArgumentHelp("optuna only: the study's objective, \(OptunaObjective.all.map(\.name).joined(separator: ", ")) (default: qg).",
+                               valueName: "NAME"))
+    var objective: String?
+    @Option(help: ArgumentHelp("Output file; - for standard output (default: RESULTS/exports/<sweep>-<kind>.<format>, or <sweep>-optuna.log).",
+                               valueName: "FILE"))
     var output: String?
 
     func run() throws {
+        if kind == .optuna, format != nil {
+            throw InvalidInput("--format: an Optuna journal has one format; leave --format out for `export optuna`")
+        }
+        if kind != .optuna, objective != nil {
+            throw InvalidInput("--objective applies to `export optuna` only; leave it out for `export \(kind.rawValue)`")
+        }
         let (dir, store, s) = try results.open(sweep: sweep)
-        let text = try kind.table(store: store, sweepID: s.id).render(format)
+        let exports = dir.url.appendingPathComponent("exports")
+        guard let table = kind.table else {
+            let chosen = try Self.parseObjective(objective ?? "qg")
+            let url = output == "-" ? nil : output.map { URL(fileURLWithPath: $0) } ?? exports.appendingPathComponent("\(s.name)-optuna.log")
+            try exportJournal(to: url, sweep: s, objective: chosen, store: store)
+            return
+        }
+        let format = format ?? .csv
+        let text = try table.table(store: store, sweepID: s.id).render(format)
         if output == "-" { print(text, terminator: ""); return }
         let ext = format == .table ? "txt" : format.rawValue
-        let url = output.map { URL(fileURLWithPath: $0) }
-            ?? dir.url.appendingPathComponent("exports").appendingPathComponent("\(s.name)-\(kind.rawValue).\(ext)")
-        try ResultsOption.write(text, to: url)
+        try ResultsOption.write(text, to: output.map { URL(fileURLWithPath: $0) } ?? exports.appendingPathComponent("\(s.name)-\(kind.rawValue).\(ext)"))
+    }
+
+    static func parseObjective(_ name: String) throws -> OptunaObjective {
+        guard let objective = OptunaObjective.named(name) else {
+            throw InvalidInput("--objective \(name): not an objective; use one of \(OptunaObjective.all.map(\.name).joined(separator: ", "))")
+        }
+        return objective
+    }
+
+    /// Writes the journal to `url` and prints its path, or to standard output when nil.
+    private func exportJournal(to url: URL?, sweep: SweepRecord, objective: OptunaObjective, store: any TrialStoreReader) throws {
+        if let url {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try OptunaSweepJournal.export(to: url, sweep: sweep, objective: objective, store: store)
+            print(url.path)
+            return
+        }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("lipsweep-optuna-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        try OptunaSweepJournal.export(to: temporary, sweep: sweep, objective: objective, store: store)
+        FileHandle.standardOutput.write(try Data(contentsOf: temporary))
     }
 }

@@ -52,7 +52,7 @@ private func specError(_ yaml: String) -> SpecError? {
         let b = try parse("# same trial written differently\ntraining: {regularizer: sn, lr: 1e-3, seed: 3}\nmodel: {preset: tiny}")
         #expect(a.trials.map(\.configHash) == b.trials.map(\.configHash))
         // The hash is SHA-256 of the canonical JSON (sorted keys), fixed across releases.
-        #expect(a.trials[0].configHash == SHA256.hex(a.trials[0].config.canonicalJSON))
+        #expect(a.trials[0].configHash == ContentHash.sha256Hex(a.trials[0].config.canonicalJSON))
         let json = String(decoding: a.trials[0].config.canonicalJSON, as: UTF8.self)
         #expect(json.hasPrefix("{\"dataset\":{\"seed\":1,\"source\":\"simulated\""))
         let c = try parse("grid: {regularizer: [sn], lr: [0.002]}\nseeds: [3]")

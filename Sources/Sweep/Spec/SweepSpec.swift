@@ -12,7 +12,7 @@ public struct PlannedTrial: Equatable, Sendable {
 
 extension TrialConfig {
     /// Lowercase hex SHA-256 of `canonicalJSON`: a trial's identity within its sweep.
-    public var configHash: String { SHA256.hex(canonicalJSON) }
+    public var configHash: String { ContentHash.sha256Hex(canonicalJSON) }
 }
 
 /// A parsed, validated sweep spec (README, "The sweep spec") expanded into its trials. Nothing
@@ -32,7 +32,7 @@ public struct SweepSpec: Sendable {
     public let varyingAxes: [String]
 
     /// SHA-256 of the spec text as written.
-    public var specHash: String { SHA256.hex(Data(text.utf8)) }
+    public var specHash: String { ContentHash.sha256Hex(Data(text.utf8)) }
 
     /// Reads and validates the spec at `path`. Relative `dataset.path` values resolve against
     /// the spec's directory.
