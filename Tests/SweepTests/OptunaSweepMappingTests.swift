@@ -31,6 +31,20 @@ func storeInEveryState() throws -> (any TrialStore, SweepRecord) {
 }
 
 @Suite struct OptunaSweepMappingTests {
+    /// A trial stopped by successive halving is PRUNED for Optuna, with its curve so far.
+    @Test func aPrunedTrialIsPruned() throws {
+        let (store, sweep) = try storeInEveryState()
+        let trial = try store.trials(sweepID: sweep.id).sorted { $0.number < $1.number }[6]
+        try store.claim(trialID: trial.id, workerPID: nil)
+        for e in 1...3 { try store.recordEpoch(trialID: trial.id, EpochRecord(epoch: e, rawPRD: 0.25, physPRD: 0.1 * Double(e))) }
+        try store.recordRungDecision(RungDecision(trialID: trial.id, rung: 3, metric: "best_prd", value: 0.25, reached: 3, kept: 1, verdict: .prune),
+                                     pruned: TrialOutcome(state: .pruned))
+        let pruned = try #require(try store.trial(id: trial.id))
+        let mapping = OptunaSweepMapping(sweepName: "s", objective: .qg, trials: try store.trials(sweepID: sweep.id))
+        let d = mapping.describe(pruned, epochs: try store.epochs(trialID: trial.id))
+        #expect(d.state == .pruned && d.userAttrs["lipsweep_state"] == "pruned" && d.intermediateValues.count == 3)
+    }
+
     @Test func statesValuesCurvesAndAttributes() throws {
         let (store, sweep) = try storeInEveryState()
         let trials = try store.trials(sweepID: sweep.id).sorted { $0.number < $1.number }
