@@ -27,11 +27,19 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Where trials run: local | slurm (overrides executor.kind).") var executor: ExecutorKind?
     @OptionGroup(title: "SLURM (override executor.slurm)") var slurm: SlurmOptionsGroup
     @Flag(help: "SLURM: submit the pending trials and return; `lipsweep sync` ingests and resubmits later.") var detach = false
+    @Option(name: .customLong("optuna-journal"),
+            help: ArgumentHelp("Keep this Optuna journal up to date as the sweep runs (overrides output.optuna_journal); open it with optuna-dashboard FILE.", valueName: "FILE"))
+    var optunaJournal: String?
+    @Option(name: .customLong("optuna-objective"), help: "The journal's objective: \(OptunaObjective.all.map(\.name).joined(separator: ", ")) (default qg).")
+    var optunaObjective: String?
 
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         try slurm.validate()
+        if let optunaObjective, OptunaObjective.named(optunaObjective) == nil {
+            throw ValidationError("--optuna-objective must be one of \(OptunaObjective.all.map(\.name).joined(separator: ", ")), not \"\(optunaObjective)\"")
+        }
     }
 
     func run() throws {
@@ -40,6 +48,8 @@ struct RunCommand: ParsableCommand {
         if let threads { parsed.executor.threads = threads }
         if let executor { parsed.executor.kind = executor }
         slurm.apply(to: &parsed.executor.slurm)
+        if let optunaJournal { parsed.executor.output.optunaJournal = URL(fileURLWithPath: optunaJournal).standardizedFileURL.path }
+        if let optunaObjective { parsed.executor.output.optunaObjective = optunaObjective }
         StopSignals.install()
         let dir = ResultsDirectory(results.directory)
         let summary = try SweepRunner(spec: parsed, results: dir, codeVersion: Lipsweep.configuration.version).run(detach: detach)

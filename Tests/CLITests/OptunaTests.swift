@@ -204,3 +204,39 @@ enum PythonOptuna {
         #expect(r.status == 2 && r.stderr.contains("--objective applies to `export optuna` only"))
     }
 }
+
+/// `lipsweep run` keeping the journal live (`output.optuna_journal` / `--optuna-journal`):
+/// Optuna reads it while the sweep runs; after a `kill -9` of the scheduler and a rerun it
+/// holds one Optuna trial per lipsweep trial, equal to the export of the database.
+@Suite(.serialized, .enabled(if: PythonOptuna.installed, PythonOptuna.missing)) struct OptunaRunJournalTests {
+    @Test func theJournalOfAKilledAndRerunSweepLoadsLikeItsExport() throws {
+        let dir = Repo.scratch("optuna-run")
+        let spec = try Sweeps.writeSpec(Sweeps.smokeSpec + "\noutput: {optuna_journal: live-optuna.log}\n", in: dir)
+        let results = dir.appendingPathComponent("results")
+        let journal = dir.appendingPathComponent("live-optuna.log")
+        let env = ["FAKE_EPOCH_SECONDS": "0.4", "FAKE_DIVERGE_LR": "0.003"]
+        let scheduler = try Sweeps.start(["run", spec, "--results", results.path], env: env)
+        try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM epochs")) ?? 0 >= 3 }
+        // Live: a reader sees every trial, and the running ones as RUNNING, while the sweep runs.
+        let during = try #require(try PythonOptuna.load(journal).first)
+        #expect(during.trials.count == 4)
+        #expect(during.trials.contains { $0.state == "RUNNING" }, "\(during.trials.map(\.state))")
+        #expect(during.trials.contains { !$0.intermediate_values.isEmpty })
+        kill(scheduler.processIdentifier, SIGKILL)
+        try Child.waitForExit(scheduler, what: "the scheduler")
+        let rerun = try Sweeps.lipsweep(["run", spec, "--results", results.path, "--optuna-journal", journal.path], env: env)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+
+        let export = dir.appendingPathComponent("export-optuna.log")
+        #expect(try Sweeps.lipsweep(["export", "optuna", "--results", results.path, "--output", export.path]).status == 0)
+        let live = try #require(try PythonOptuna.load(journal).first)
+        let whole = try #require(try PythonOptuna.load(export).first)
+        #expect(live.trials.count == 4 && whole.trials.count == 4, "one Optuna trial per lipsweep trial, none twice")
+        #expect(Set(whole.trials.map(\.state)) == ["COMPLETE", "FAIL"])
+        for w in whole.trials {
+            let l = try #require(live.trials.first { $0.key == w.key })
+            #expect(l.state == w.state && l.value == w.value && l.params == w.params, "trial \(w.key!)")
+            #expect(l.curve == w.curve && l.user_attrs == w.user_attrs, "trial \(w.key!)")
+        }
+    }
+}

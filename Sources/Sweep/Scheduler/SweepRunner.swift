@@ -60,6 +60,12 @@ public struct SweepRunner {
                                  search: search, pruner: spec.pruning.map { SuccessiveHalving(settings: $0) })
         try ledger.reload()
         let added = try ledger.extendSearch()
+        // Opened once every trial is in the store: it appends what an interrupted run stored
+        // but did not write, then follows every write of this run.
+        if let journal = try executor.output.openJournal(sweep: sweep, store: store) {
+            ledger.observers.append(journal)
+            display.log("live Optuna journal: \(executor.output.optunaJournal!) (optuna-dashboard \(executor.output.optunaJournal!))")
+        }
         if let finishedBefore {
             display.log("continuing sweep \"\(spec.name)\": \(finishedBefore) finished trial(s) kept, \(added) new trial(s) added")
         }

@@ -26,6 +26,9 @@ final class TrialLedger {
     private var notBefore: [Int64: Date] = [:]
     private var epochsThisSession = 0
     let started = Date()
+    /// Kept in step with every store write (the live Optuna journal).
+    var observers: [any SweepObserver] = []
+    private var observerFailed = false
 
     init(store: any TrialStore, sweep: SweepRecord, executor: ExecutorConfig, display: ProgressDisplay,
          search: any SearchStrategy, pruner: (any Pruner)?) {
@@ -39,7 +42,22 @@ final class TrialLedger {
         if pruner != nil { decisions = try store.rungDecisions(sweepID: sweep.id) }
     }
 
-    private func refresh(_ id: Int64) throws { trials[id] = try store.trial(id: id) }
+    /// Rereads one trial after a store write and tells the observers when it changed.
+    private func refresh(_ id: Int64) throws {
+        let before = trials[id]
+        trials[id] = try store.trial(id: id)
+        if trials[id] != before { notify { try $0.trialChanged(id) } }
+    }
+
+    /// Calls every observer; a failure is logged once and never stops the sweep.
+    private func notify(_ call: (any SweepObserver) throws -> Void) {
+        for observer in observers {
+            do { try call(observer) } catch {
+                if !observerFailed { display.log("the live Optuna journal could not be updated (\(error)); the next run repairs it") }
+                observerFailed = true
+            }
+        }
+    }
 
     var running: [TrialRecord] { trials.values.filter { $0.state == .running }.sorted { $0.number < $1.number } }
     var hasOpenTrials: Bool { trials.values.contains { $0.state == .pending || $0.state == .running } }
@@ -78,6 +96,7 @@ final class TrialLedger {
             added += n
         }
         try reload()
+        notify { try $0.trialsAdded() }
         return added
     }
 
@@ -116,6 +135,7 @@ final class TrialLedger {
         case let .epoch(id, record, replayed):
             guard let trial = trials[id], trial.state == .running else { return }
             try store.recordEpoch(trialID: id, record)
+            notify { try $0.epochRecorded(id, record) }
             // A replayed rung counts too: a scheduler that died before deciding decides now.
             if try review(trial, at: record.epoch) == .prune { return }
             let shown = lastEpoch[id]?.epoch ?? 0

@@ -33,6 +33,7 @@ public struct SlurmSweep {
         // how the sweep goes on (a grid's trials were all stored by that run).
         let ledger = TrialLedger(store: store, sweep: sweep, executor: executor, display: ProgressDisplay(),
                                  search: try sweep.searchStrategy(planned: []), pruner: try sweep.pruner())
+        if let journal = try executor.output.openJournal(sweep: sweep, store: store) { ledger.observers.append(journal) }
         return try body(sweep, ledger, SlurmExecutor.make(ledger: ledger, settings: executor))
     }
 }

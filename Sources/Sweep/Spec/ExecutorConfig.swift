@@ -9,8 +9,24 @@ public struct ExecutorConfig: Equatable, Sendable, Codable {
     public var retries: Int = 2              // extra attempts after a worker dies
     public var backoffSeconds: Double = 1    // first retry's delay; doubles per attempt
     public var slurm = SlurmOptions()
+    /// The files the run keeps up to date (`output:`), stored with these settings for `sync`.
+    public var output = OutputConfig()
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case kind, workers, threads, retries, backoffSeconds, slurm, output }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(ExecutorKind.self, forKey: .kind)
+        workers = try c.decode(Int.self, forKey: .workers)
+        threads = try c.decode(Int.self, forKey: .threads)
+        retries = try c.decode(Int.self, forKey: .retries)
+        backoffSeconds = try c.decode(Double.self, forKey: .backoffSeconds)
+        slurm = try c.decode(SlurmOptions.self, forKey: .slurm)
+        // Settings stored before `output` existed have none.
+        output = try c.decodeIfPresent(OutputConfig.self, forKey: .output) ?? OutputConfig()
+    }
 }
 
 /// Where a sweep's trials run.

@@ -26,7 +26,7 @@ struct SpecReader {
     init(file: String, baseDirectory: URL) { self.file = file; self.baseDirectory = baseDirectory }
 
     mutating func read(_ root: Located) throws {
-        let sections = ["name"] + TrialKeys.sections + ["grid", "regularizers", "seeds", "repeats", "search", "pruning", "executor"]
+        let sections = ["name"] + TrialKeys.sections + ["grid", "regularizers", "seeds", "repeats", "search", "pruning", "executor", "output"]
         var repeatsAt: Located?, seedsAt: Located?
         for (key, value) in try root.mapping(allowed: sections) {
             switch key {
@@ -52,6 +52,7 @@ struct SpecReader {
                 repeatsAt = value
                 seeds = Array(1...(try value.positiveInt()))
             case "executor": try readExecutor(value)
+            case "output": try readOutput(value)
             case "search": try readSearch(value)
             case "pruning": try readPruning(value)
             default: try readSection(key, value)
@@ -112,6 +113,21 @@ struct SpecReader {
                     }
                 }
                 perRegularizer[regularizer, default: [:]][parameter] = (values, v)
+            }
+        }
+    }
+
+    /// `output: {optuna_journal: FILE, optuna_objective: qg}`; a relative FILE starts at the
+    /// spec's directory.
+    mutating func readOutput(_ at: Located) throws {
+        for (key, v) in try at.mapping(allowed: ["optuna_journal", "optuna_objective"]) {
+            switch key {
+            case "optuna_journal":
+                let raw = try v.string()
+                let url = raw.hasPrefix("/") ? URL(fileURLWithPath: raw) : baseDirectory.appendingPathComponent(raw)
+                executor.output.optunaJournal = url.standardizedFileURL.path
+            default:
+                executor.output.optunaObjective = try v.choice(OptunaObjective.all.map(\.name))
             }
         }
     }

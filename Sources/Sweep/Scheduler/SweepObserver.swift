@@ -1,0 +1,43 @@
+import Foundation
+
+/// Something kept in step with the store while a sweep runs, told by the ledger after each of
+/// its writes (the live Optuna journal). An observer reads what it needs from the store; a
+/// call that throws is logged and never stops the sweep (the observer repairs itself when it
+/// is opened by the next run).
+protocol SweepObserver: AnyObject {
+    /// Trials were added (`addTrials`): a search's new points.
+    func trialsAdded() throws
+    /// One trial's state or figures changed (claim, finish, release, prune, cancel).
+    func trialChanged(_ trialID: Int64) throws
+    /// An epoch was stored.
+    func epochRecorded(_ trialID: Int64, _ epoch: EpochRecord) throws
+}
+
+extension OptunaSweepJournal: SweepObserver {}
+
+/// `output:` of a spec (and `run --optuna-journal`): files a run keeps up to date as it goes.
+/// Remembered with the executor settings, so `lipsweep sync` keeps writing them.
+public struct OutputConfig: Equatable, Sendable, Codable {
+    /// The live Optuna journal (docs/optuna.md): absolute once the spec is read.
+    public var optunaJournal: String?
+    /// Its objective (`OptunaObjective.all`): qg by default.
+    public var optunaObjective: String = OptunaObjective.qg.name
+
+    public init() {}
+
+    /// The journal of `sweep`, opened (and brought in line with the store), or nil.
+    func openJournal(sweep: SweepRecord, store: any TrialStoreReader) throws -> OptunaSweepJournal? {
+        guard let path = optunaJournal else { return nil }
+        guard let objective = OptunaObjective.named(optunaObjective) else {
+            throw InvalidOptunaObjective(name: optunaObjective)
+        }
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return try OptunaSweepJournal(url: url, sweep: sweep, objective: objective, store: store)
+    }
+}
+
+struct InvalidOptunaObjective: Error, CustomStringConvertible {
+    let name: String
+    var description: String { "unknown Optuna objective `\(name)`; use one of \(OptunaObjective.all.map(\.name).joined(separator: ", "))" }
+}
