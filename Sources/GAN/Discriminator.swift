@@ -9,7 +9,7 @@ import Tensor
 ///   D  = k3·FC3(LReLU(k2·FC2(LReLU(k1·FC1([h5, r, c])))))
 /// With spectral normalisation every conv and FC weight (the regressor's too) is divided by
 /// its σ. r predicts (asym_along, asym_across) of x. k1..k3 are scalars in `store` (initial 1).
-public final class Discriminator {
+public final class Discriminator: DiscriminatorNetwork {
     public let config: ModelConfig
     public let maxBatch: Int
     public let spectralNorm: Bool
@@ -148,6 +148,20 @@ public final class Discriminator {
         }
         return [conv1.weight, conv2.weight, conv3.weight, conv4.weight, conv5.weight,
                 fc1.weight, fc2.weight, fc3.weight].map(matrix)
+    }
+
+    /// L = Π|k_i|·Π σ(W_l) over conv1–5 and FC1–3 (docs/science.md §5.1), each σ by power
+    /// iteration to convergence on the matrix the last forward used. This is the soft-margin
+    /// paper's figure, not a proof-grade bound: it leaves out the regressor branch (which also
+    /// feeds FC1) and treats σ of a reshaped kernel as the convolution's operator norm, which
+    /// can be up to √(positions reading one pixel) times larger (docs/resnet.md).
+    public func lipschitzBound() -> Double {
+        let k = scales
+        var bound = Double(abs(k[0]) * abs(k[1]) * abs(k[2]))
+        for m in mainPathMatrices {
+            bound *= SpectralNorm.largestSingularValue(of: m.weights, rows: m.rows, cols: m.cols, tolerance: 1e-9)
+        }
+        return bound
     }
 
     /// Per-layer output shapes and parameter counts, in the twin's order (k last).

@@ -6,6 +6,12 @@ public enum Preset: String, Codable, CaseIterable, Sendable {
     case tiny, small, paper
 }
 
+/// The model family (`model.arch`): the DCGAN-style networks of docs/science.md §4 or the
+/// ResNet family of the HingeRLC paper, §4.1. Both use the same preset widths.
+public enum Architecture: String, Codable, CaseIterable, Sendable {
+    case dcgan, resnet
+}
+
 /// Layer sizes of the conditional GAN (SPEC §4). Every field may override its preset's value.
 public struct ModelConfig: Codable, Sendable, Equatable {
     /// Slope of every LeakyReLU in G and D (SPEC §4; torch_twin.py's 0.2).
@@ -19,18 +25,39 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var discriminatorWidths: [Int]
     /// f1, f2, D's fully connected widths.
     public var fullyConnected: [Int]
+    /// The model family; the ResNet D uses w1…w4 of `discriminatorWidths`.
+    public var architecture: Architecture
 
-    public init(latent: Int, width: Int, discriminatorWidths: [Int], fullyConnected: [Int]) {
+    public init(latent: Int, width: Int, discriminatorWidths: [Int], fullyConnected: [Int],
+                architecture: Architecture = .dcgan) {
         self.latent = latent; self.width = width
         self.discriminatorWidths = discriminatorWidths; self.fullyConnected = fullyConnected
+        self.architecture = architecture
     }
 
-    public init(preset: Preset) {
+    public init(preset: Preset, architecture: Architecture = .dcgan) {
         switch preset {
-        case .tiny: self.init(latent: 32, width: 16, discriminatorWidths: [8, 16, 32, 32, 32], fullyConnected: [64, 32])
-        case .small: self.init(latent: 64, width: 32, discriminatorWidths: [16, 32, 64, 64, 64], fullyConnected: [128, 64])
-        case .paper: self.init(latent: 256, width: 64, discriminatorWidths: [32, 64, 128, 128, 128], fullyConnected: [256, 128])
+        case .tiny: self.init(latent: 32, width: 16, discriminatorWidths: [8, 16, 32, 32, 32], fullyConnected: [64, 32],
+                              architecture: architecture)
+        case .small: self.init(latent: 64, width: 32, discriminatorWidths: [16, 32, 64, 64, 64], fullyConnected: [128, 64],
+                               architecture: architecture)
+        case .paper: self.init(latent: 256, width: 64, discriminatorWidths: [32, 64, 128, 128, 128],
+                               fullyConnected: [256, 128], architecture: architecture)
         }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case latent, width, discriminatorWidths, fullyConnected, architecture = "arch"
+    }
+
+    /// A config written before the ResNet family existed (no `arch`) is a DCGAN one.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        latent = try c.decode(Int.self, forKey: .latent)
+        width = try c.decode(Int.self, forKey: .width)
+        discriminatorWidths = try c.decode([Int].self, forKey: .discriminatorWidths)
+        fullyConnected = try c.decode([Int].self, forKey: .fullyConnected)
+        architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .dcgan
     }
 
     /// A description of the first invalid field, or nil.

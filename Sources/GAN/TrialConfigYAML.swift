@@ -74,6 +74,7 @@ public enum TrialConfigYAML {
         "dataset.z_off": { c, v throws(TrialConfigError) in c.dataset.zOffset = try v.number() },
         "dataset.threshold": { c, v throws(TrialConfigError) in c.dataset.threshold = try v.number() },
         "model.preset": { _, _ in },  // read first, by `parse`
+        "model.arch": { c, v throws(TrialConfigError) in c.model.architecture = try v.choice(Architecture.self) },
         "model.d_z": { c, v throws(TrialConfigError) in c.model.latent = try v.integer(min: 1) },
         "model.width": { c, v throws(TrialConfigError) in c.model.width = try v.integer(min: 2) },
         "model.d_widths": { c, v throws(TrialConfigError) in c.model.discriminatorWidths = try v.integers(count: 5) },

@@ -19,6 +19,8 @@ struct TrainCommand: ParsableCommand {
     var config: String?
     @Option(help: "Model preset: tiny, small or paper.")
     var preset: String?
+    @Option(help: "Model family: dcgan or resnet.")
+    var arch: String?
     @Option(help: "none, sn, alpha-k, l2, linf, hinge or lecam.")
     var regularizer: String?
     @Option(help: "Soft margin m of the hinge regularizer.")
@@ -93,6 +95,7 @@ struct TrainCommand: ParsableCommand {
         let presetOverride = try choice(preset, "preset", Preset.self)
         var c = try config.map { try TrialConfigYAML.load(URL(fileURLWithPath: $0), presetOverride: presetOverride) }
             ?? TrialConfig(preset: presetOverride ?? .tiny)
+        if let v = try choice(arch, "arch", Architecture.self) { c.model.architecture = v }
         if let v = try choice(regularizer, "regularizer", RegularizerKind.self) { c.training.regularizer.kind = v }
         if let v = margin { c.training.regularizer.margin = v }
         if let v = alpha { c.training.regularizer.alpha = v }
