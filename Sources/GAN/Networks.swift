@@ -69,10 +69,3 @@ extension ModelConfig {
         }
     }
 }
-
-/// σ(W) of a layer's matrix as the last forward used it (W̄ = W/σ_u under SN, else W), by
-/// power iteration to convergence (the training u is untouched).
-func largestSingularValue(_ w: LayerWeight, store: ParameterStore) -> Double {
-    let m = UnsafePointer(w.spectralNorm?.normalizedWeight.data ?? store.values(w.slice))
-    return SpectralNorm.largestSingularValue(of: m, rows: w.rows, cols: w.cols, tolerance: 1e-9)
-}

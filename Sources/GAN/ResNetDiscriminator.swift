@@ -155,18 +155,21 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
     ///   L = |k1 k2 k3|·σ(FC1)σ(FC2)σ(FC3)·√(L_main² + L_reg²)
     ///   L_main = B1·B2·B3·B4·√(3·3),   L_reg = B1·B2·‖regConv‖·σ(regFC)
     ///   B (down-block) = ½·(‖convA‖·‖convB‖ + σ(shortcut)),   B4 = ‖convA‖·‖convB‖ + σ(shortcut)
-    /// with ‖conv‖ ≤ ⌈k/s⌉·σ(W as out × in·k·k) (`DownBlock.operatorNormBound`), ½ the norm of
-    /// 2×2 average pooling, √(H·W) that of sum pooling over H×W, and φ 1-Lipschitz.
+    /// with ‖conv‖ ≤ ⌈k/s⌉·σ(W as out × in·k·k), ½ the norm of 2×2 average pooling, √(H·W)
+    /// that of sum pooling over H×W (`OperatorNormBound`), and φ 1-Lipschitz. The regressor's
+    /// output r enters FC1 beside the pooled features, so both paths count:
+    /// ‖(Δpooled, Δr)‖ ≤ √(L_main² + L_reg²)·‖Δx‖.
     public func lipschitzBound() -> Double {
         let k = scales
         let head = Double(abs(k[0]) * abs(k[1]) * abs(k[2])) * sigma(fc1.weight) * sigma(fc2.weight) * sigma(fc3.weight)
         let b1 = block1.lipschitzBound(store), b2 = block2.lipschitzBound(store)
-        let main = b1 * b2 * block3.lipschitzBound(store) * block4.lipschitzBound(store) * Double(pool.height * pool.width).squareRoot()
-        let regressor = b1 * b2 * DownBlock.operatorNormBound(regConv, store) * sigma(regFC.weight)
+        let main = b1 * b2 * block3.lipschitzBound(store) * block4.lipschitzBound(store)
+            * OperatorNormBound.sumPool(height: pool.height, width: pool.width)
+        let regressor = b1 * b2 * OperatorNormBound.convolution(regConv, store: store) * sigma(regFC.weight)
         return head * (main * main + regressor * regressor).squareRoot()
     }
 
-    private func sigma(_ w: LayerWeight) -> Double { largestSingularValue(w, store: store) }
+    private func sigma(_ w: LayerWeight) -> Double { OperatorNormBound.matrix(w, store: store) }
 
     /// The twin's modules: each block's c1, c2, sc (its Conv1×1 before the pooling), then rc,
     /// rf, f1, f2, f3 and k.
@@ -244,19 +247,13 @@ struct DownBlock {
         return (dx, ds)
     }
 
-    /// ⌈k/s⌉·σ(W̄) ≥ ‖conv‖₂: output pixel q reads the patch P_q x, so
-    /// ‖y‖² = Σ_q ‖W P_q x‖² ≤ σ²·Σ_q ‖P_q x‖² ≤ σ²·m·‖x‖², where m ≤ ⌈k/s⌉² is the most
-    /// patches one input pixel lies in (zero padding only removes terms).
-    static func operatorNormBound(_ conv: Conv2d, _ store: ParameterStore) -> Double {
-        let g = conv.geometry, reach = (g.kernel + g.stride - 1) / g.stride
-        return Double(reach) * largestSingularValue(conv.weight, store: store)
-    }
-
     /// ‖block‖ ≤ pool·(‖convA‖·‖convB‖ + σ(shortcut)), pool = ½ when it downsamples, else 1
-    /// (φ between the convolutions is 1-Lipschitz; a sum's bound is the sum of its paths').
+    /// (φ between the convolutions is 1-Lipschitz; a sum's bound is the sum of its paths'; the
+    /// pooling is on both paths; a 1×1 convolution's norm is its matrix's σ).
     func lipschitzBound(_ store: ParameterStore) -> Double {
-        let residual = Self.operatorNormBound(convA, store) * Self.operatorNormBound(convB, store)
-        return (downsample ? 0.5 : 1) * (residual + largestSingularValue(shortcut.weight, store: store))
+        let residual = OperatorNormBound.convolution(convA, store: store) * OperatorNormBound.convolution(convB, store: store)
+        return (downsample ? OperatorNormBound.averagePool2x2 : 1)
+            * (residual + OperatorNormBound.matrix(shortcut.weight, store: store))
     }
 
     /// c1, c2 and sc as the twin's modules report them (sc before its pooling: s × s).
