@@ -104,8 +104,10 @@ public struct LayerSummary: Sendable, Equatable, CustomStringConvertible {
                   parameters: layer.weight.slice.count + layer.bias.count)
     }
 
+    /// A convolution with fused average pooling reports its convolution's output, as the
+    /// twin's Conv2d before F.avg_pool2d.
     init(_ name: String, _ layer: Conv2d) {
-        self.init(name: name, outputShape: [layer.output.c, layer.output.h, layer.output.w],
+        self.init(name: name, outputShape: [layer.output.c, layer.geometry.outHeight, layer.geometry.outWidth],
                   parameters: layer.weight.slice.count + layer.bias.count)
     }
 }

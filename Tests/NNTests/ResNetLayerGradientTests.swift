@@ -192,6 +192,32 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
         #expect(g.inputError < GradientCheck.tolerance, "AveragePool2x2 \(height)×\(width) ∂x error \(g.inputError)")
     }
 
+    /// Conv3×3 → AvgPool2 fused into one 4×4 stride-2 convolution (`averagePooled`) is the same
+    /// function as the two layers, for even and odd sides, and its backward passes the check.
+    @Test(arguments: [(7, false), (8, true), (15, false), (30, true)])
+    func averagePooledConvolution(side: Int, spectralNorm: Bool) {
+        var rng = SeededRandom(seed: 42), same = SeededRandom(seed: 42)
+        let store = ParameterStore()
+        let geometry = ConvGeometry(channels: 2, height: side, width: side, kernel: 3, padding: 1)
+        var fused = Conv2d(geometry, outChannels: 3, maxBatch: 2, store: store, rng: &rng, spectralNorm: spectralNorm,
+                           averagePooled: true)
+        var conv = Conv2d(geometry, outChannels: 3, maxBatch: 2, store: ParameterStore(), rng: &same,
+                          spectralNorm: spectralNorm)
+        var pool = AveragePool2x2(channels: 3, height: side, width: side, maxBatch: 2)
+        let x = Tensor(n: 2, c: 2, h: side, w: side)
+        GradientCheck.normal(x, &rng)
+        let y = fused.forward(x, mode: .evaluation)
+        let reference = pool.forward(conv.forward(x, mode: .evaluation))
+        #expect([y.c, y.h, y.w] == [3, side / 2, side / 2])
+        let difference = zip(y.toArray(), reference.toArray()).map { abs($0 - $1) }.max()!
+        #expect(difference < 1e-5, "fused vs conv → pool: max |Δ| \(difference)")
+        if side <= 8 {
+            let g = LayerGradients(&fused, input: x, store: store, rng: &rng)
+            #expect(g.inputError < GradientCheck.tolerance, "pooled conv \(side) SN \(spectralNorm) ∂x error \(g.inputError)")
+            #expect(g.parameterError < GradientCheck.tolerance, "pooled conv \(side) SN \(spectralNorm) ∂θ error \(g.parameterError)")
+        }
+    }
+
     @Test func globalSumPool() {
         var rng = SeededRandom(seed: 38)
         var layer = GlobalSumPool(channels: 3, height: 3, width: 3, maxBatch: 2)
