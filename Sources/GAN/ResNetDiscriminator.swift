@@ -24,12 +24,8 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
     var pool: GlobalSumPool
     /// LeakyReLU fused (its output is φ(regConv(·))).
     var regConv: Conv2d, regFC: Linear
-    var fc1: Linear, scale1: TrainableScale, actF1: LeakyReLU
-    var fc2: Linear, scale2: TrainableScale, actF2: LeakyReLU
-    var fc3: Linear, scale3: TrainableScale
-    /// [pooled, r, c] per sample.
-    private let joined: Tensor
-    private let pooledGradient: Tensor, regressionGradient: Tensor
+    /// FC1×k1 → FC2×k2 → FC3×k3 on [pooled, r, c] (§4's head).
+    var head: DiscriminatorHead
 
     public init(config: ModelConfig, maxBatch: Int, spectralNorm: Bool, rng: inout SeededRandom) {
         self.config = config; self.maxBatch = maxBatch; self.spectralNorm = spectralNorm
@@ -52,23 +48,13 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
                          outChannels: w[1], maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
         regConv.activationSlope = slope
         regFC = Linear(w[1] * 16, 2, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
-        let joinedFeatures = w[3] + 2 + ConditionLayout.dimension
-        fc1 = Linear(joinedFeatures, f[0], maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
-        fc2 = Linear(f[0], f[1], maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
-        fc3 = Linear(f[1], 1, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
-        scale1 = TrainableScale(features: f[0], maxBatch: maxBatch, store: store)
-        scale2 = TrainableScale(features: f[1], maxBatch: maxBatch, store: store)
-        scale3 = TrainableScale(features: 1, maxBatch: maxBatch, store: store)
-        actF1 = LeakyReLU(features: f[0], maxBatch: maxBatch, slope: slope)
-        actF2 = LeakyReLU(features: f[1], maxBatch: maxBatch, slope: slope)
-        joined = Tensor(n: maxBatch, c: joinedFeatures)
-        pooledGradient = Tensor(n: maxBatch, c: w[3])
-        regressionGradient = Tensor(n: maxBatch, c: 2)
+        head = DiscriminatorHead(features: w[3], fullyConnected: f, maxBatch: maxBatch, store: store, spectralNorm: sn,
+                                 rng: &rng)
         computesInputGradient = false
     }
 
-    public var scaleSlices: [ParameterSlice] { [scale1.scale, scale2.scale, scale3.scale] }
-    public var scales: SIMD3<Float> { SIMD3(scale1.value, scale2.value, scale3.value) }
+    public var scaleSlices: [ParameterSlice] { head.scaleSlices }
+    public var scales: SIMD3<Float> { head.scales }
 
     public var computesParameterGradients: Bool = true {
         didSet {
@@ -76,7 +62,7 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
             block1.computesParameterGradients = on; block2.computesParameterGradients = on
             block3.computesParameterGradients = on; block4.computesParameterGradients = on
             regConv.computesParameterGradients = on; regFC.computesParameterGradients = on
-            fc1.computesParameterGradients = on; fc2.computesParameterGradients = on; fc3.computesParameterGradients = on
+            head.computesParameterGradients = on
         }
     }
 
@@ -88,7 +74,7 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
     /// Every spectrally normalised weight, in allocation order.
     private var spectralNorms: [SpectralNorm?] {
         block1.spectralNorms + block2.spectralNorms + block3.spectralNorms + block4.spectralNorms
-            + [regConv.spectralNorm, regFC.spectralNorm, fc1.spectralNorm, fc2.spectralNorm, fc3.spectralNorm]
+            + [regConv.spectralNorm, regFC.spectralNorm] + head.spectralNorms
     }
 
     public func powerIterate(steps: Int) {
@@ -105,40 +91,21 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
         let h3 = block3.forward(a2, shortcut: h2, mode: mode)
         let h4 = block4.forward(act3.forward(h3), shortcut: h3, mode: mode)
         let pooled = pool.forward(act4.forward(h4))
-        // joined row = [pooled (w4), r (2), c (5)]
-        let fp = pooled.c, fj = joined.c, dc = ConditionLayout.dimension
-        for s in 0..<n {
-            let row = joined.data + s * fj
-            row.update(from: pooled.data + s * fp, count: fp)
-            (row + fp).update(from: r.data + 2 * s, count: 2)
-            (row + fp + 2).update(from: c.data + s * dc, count: dc)
-        }
-        var d = actF1.forward(scale1.forward(fc1.forward(joined.withBatch(n), mode: mode)))
-        d = actF2.forward(scale2.forward(fc2.forward(d, mode: mode)))
-        return (scale3.forward(fc3.forward(d, mode: mode)), r)
+        return (head.forward(features: pooled, regression: r, conditions: c, mode: mode), r)
     }
 
     @discardableResult
     public func backward(score dScore: Tensor, regression dRegression: Tensor) -> Tensor {
         let n = dScore.n
-        var d = fc3.backward(scale3.backward(dScore))
-        d = fc2.backward(scale2.backward(actF2.backward(d)))
-        let dJoined = fc1.backward(scale1.backward(actF1.backward(d)))
-        let fp = pooledGradient.c, fj = joined.c
-        for s in 0..<n {
-            let row = dJoined.data + s * fj
-            (pooledGradient.data + s * fp).update(from: row, count: fp)
-            regressionGradient.data[2 * s] = row[fp] + dRegression.data[2 * s]
-            regressionGradient.data[2 * s + 1] = row[fp + 1] + dRegression.data[2 * s + 1]
-        }
+        let (dPooled, dR) = head.backward(score: dScore, regression: dRegression)
         let w = config.discriminatorWidths
         // Each h_i feeds the next block's residual path through φ and its shortcut directly;
         // φ(h2) also feeds the regressor.
-        let (dA3, dH3Shortcut) = block4.backward(act4.backward(pool.backward(pooledGradient.withBatch(n))))
+        let (dA3, dH3Shortcut) = block4.backward(act4.backward(pool.backward(dPooled)))
         let dH3 = act3.backward(dA3)
         dH3.add(dH3Shortcut)
         let (dA2, dH2Shortcut) = block3.backward(dH3)
-        let dRegFlat = regFC.backward(regressionGradient.withBatch(n))
+        let dRegFlat = regFC.backward(dR)
         dA2.add(regConv.backward(dRegFlat.reshaped(n: n, c: w[1], h: 4, w: 4)))
         let dH2 = act2.backward(dA2)
         dH2.add(dH2Shortcut)
@@ -160,13 +127,11 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
     /// output r enters FC1 beside the pooled features, so both paths count:
     /// ‖(Δpooled, Δr)‖ ≤ √(L_main² + L_reg²)·‖Δx‖.
     public func lipschitzBound() -> Double {
-        let k = scales
-        let head = Double(abs(k[0]) * abs(k[1]) * abs(k[2])) * sigma(fc1.weight) * sigma(fc2.weight) * sigma(fc3.weight)
         let b1 = block1.lipschitzBound(store), b2 = block2.lipschitzBound(store)
         let main = b1 * b2 * block3.lipschitzBound(store) * block4.lipschitzBound(store)
             * OperatorNormBound.sumPool(height: pool.height, width: pool.width)
         let regressor = b1 * b2 * OperatorNormBound.convolution(regConv, store: store) * sigma(regFC.weight)
-        return head * (main * main + regressor * regressor).squareRoot()
+        return head.lipschitzBound(store) * (main * main + regressor * regressor).squareRoot()
     }
 
     private func sigma(_ w: LayerWeight) -> Double { OperatorNormBound.matrix(w, store: store) }
@@ -175,8 +140,7 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
     /// rf, f1, f2, f3 and k.
     public var layers: [LayerSummary] {
         block1.layers("b1") + block2.layers("b2") + block3.layers("b3") + block4.layers("b4")
-            + [LayerSummary("rc", regConv), LayerSummary("rf", regFC), LayerSummary("f1", fc1), LayerSummary("f2", fc2),
-               LayerSummary("f3", fc3), LayerSummary(name: "k", outputShape: [3], parameters: 3)]
+            + [LayerSummary("rc", regConv), LayerSummary("rf", regFC)] + head.layers
     }
 }
 

@@ -37,8 +37,8 @@ extension ResNetDiscriminator {
         var out = block1.twinArrays("b1", store) + block2.twinArrays("b2", store)
             + block3.twinArrays("b3", store) + block4.twinArrays("b4", store)
         out += [TwinArrays.conv("rc", regConv.weight, bias: regConv.bias, geometry: regConv.geometry, store),
-                TwinArrays.linear("rf", regFC, store), TwinArrays.linear("f1", fc1, store),
-                TwinArrays.linear("f2", fc2, store), TwinArrays.linear("f3", fc3, store)]
+                TwinArrays.linear("rf", regFC, store), TwinArrays.linear("f1", head.fc1, store),
+                TwinArrays.linear("f2", head.fc2, store), TwinArrays.linear("f3", head.fc3, store)]
         let k = scales
         return out.flatMap { $0 } + [("k", NPYArray(shape: [3], values: [k[0], k[1], k[2]]))]
     }

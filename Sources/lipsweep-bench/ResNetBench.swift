@@ -21,8 +21,8 @@ func runResNetBench() {
             print(pad("train " + label, 34) + swift.text)
             switch twinThroughput(preset, threads: threads) {
             case let .success(twin):
-                print(pad("twin  " + label, 34) + String(format: "%8s         %8.0f samples/s  (%.0f samples per CPU-second/thread)",
-                                                          "", twin.wall, twin.cpu))
+                print(pad("twin  " + label, 34) + String(repeating: " ", count: 17)
+                      + String(format: "%8.0f samples/s  (%.0f samples per CPU-second/thread)", twin.wall, twin.cpu))
                 print(pad("  ratio swift / twin", 34) + String(format: "%8.2f× wall-clock   %.2f× per CPU-second",
                                                                 swift.samplesPerSecond / twin.wall,
                                                                 swift.samplesPerCPUSecond / twin.cpu))
