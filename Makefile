@@ -7,7 +7,7 @@ RESULTS ?= results
 SPEC ?= sweeps/default.yaml
 BIN = .build/release/lipsweep
 
-.PHONY: all deps build test sweep bench clean
+.PHONY: all deps torch build test sweep bench clean
 
 all: build
 
@@ -51,6 +51,21 @@ deps:
 	  fi; \
 	fi; \
 	command -v $(SWIFT) >/dev/null || { echo "deps: swift not found on PATH (Swift 6.2 or newer is needed)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory torch
+
+# PyTorch (CPU) and numpy for the ResNet twin's tests and bench (scripts/twin_resnet.py); as
+# root when missing. A CPU wheel in pip's configured find-links directory installs first without
+# an index (seconds, no CUDA libraries); then pip resolves what is still missing (torch's own
+# dependencies, or torch itself from the package index when no local wheel exists). Without
+# root the twin's tests are skipped with that reason.
+torch:
+	@python3 -c "import torch, numpy" 2>/dev/null && exit 0; \
+	if [ "$$(id -u)" != "0" ]; then \
+	  echo "deps: PyTorch is missing (the ResNet twin's tests will be skipped) — run: python3 -m pip install torch numpy" >&2; exit 0; \
+	fi; \
+	echo "deps: installing torch (CPU) and numpy"; \
+	python3 -m pip install -q --no-index --no-deps torch >/dev/null 2>&1; \
+	python3 -m pip install -q torch numpy || { echo "deps: pip install torch numpy failed" >&2; exit 1; }
 
 build: deps
 	$(SWIFT) build -c release

@@ -97,18 +97,23 @@ public enum CaloNPZ {
     /// `compressed` deflates the members, as `numpy.savez_compressed` does. The file is
     /// replaced durably (DurableFile), so a failed write or a crash never leaves half a file.
     public static func write(_ events: CaloEvents, to url: URL, compressed: Bool = false) throws(CaloFileError) {
+        let n = events.count
+        try writeArrays([
+            (energyKey, NPYArray(shape: [n, CaloGrid.side, CaloGrid.side], values: events.energy)),
+            (momentumKey, NPYArray(shape: [n, 3], values: events.momentum)),
+            (pointKey, NPYArray(shape: [n, 2], values: events.point)),
+        ], to: url, compressed: compressed)
+    }
+
+    /// Writes any float32 arrays under their keys, in order (`numpy.load` reads them back);
+    /// atomically, as `write`.
+    public static func writeArrays(_ members: [(String, NPYArray)], to url: URL, compressed: Bool = false) throws(CaloFileError) {
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CaloFileError(file: url.path, problem: "cannot be written: the directory \(directory) does not exist",
                                 fix: "create the directory first or choose another path")
         }
-        let n = events.count
-        let members: [(String, NPYArray)] = [
-            (energyKey, NPYArray(shape: [n, CaloGrid.side, CaloGrid.side], values: events.energy)),
-            (momentumKey, NPYArray(shape: [n, 3], values: events.momentum)),
-            (pointKey, NPYArray(shape: [n, 2], values: events.point)),
-        ]
         do {
             let archive = try Archive(data: Data(), accessMode: .create)
             for (key, array) in members {
@@ -125,6 +130,17 @@ public enum CaloNPZ {
             throw CaloFileError(file: url.path, problem: "cannot be written (\(reason(error)))",
                                 fix: "check that the directory exists and is writable")
         }
+    }
+
+    /// Every array of `url` by key (the member name without `.npy`).
+    public static func readArrays(_ url: URL) throws(CaloFileError) -> [String: NPYArray] {
+        let archive = try open(url)
+        var arrays: [String: NPYArray] = [:]
+        for entry in archive where entry.type == .file {
+            let key = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
+            arrays[key] = try array(key, of: archive, file: url.path)
+        }
+        return arrays
     }
 
     // MARK: helpers

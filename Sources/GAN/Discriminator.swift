@@ -9,7 +9,7 @@ import Tensor
 ///   D  = k3·FC3(LReLU(k2·FC2(LReLU(k1·FC1([h5, r, c])))))
 /// With spectral normalisation every conv and FC weight (the regressor's too) is divided by
 /// its σ. r predicts (asym_along, asym_across) of x. k1..k3 are scalars in `store` (initial 1).
-public final class Discriminator {
+public final class Discriminator: DiscriminatorNetwork {
     public let config: ModelConfig
     public let maxBatch: Int
     public let spectralNorm: Bool
@@ -17,12 +17,8 @@ public final class Discriminator {
     /// Every conv carries its LeakyReLU fused (`activationSlope`): its output is the activation.
     var conv1: Conv2d, conv2: Conv2d, conv3: Conv2d, conv4: Conv2d, conv5: Conv2d
     var regConv: Conv2d, regFC: Linear
-    var fc1: Linear, scale1: TrainableScale, actF1: LeakyReLU
-    var fc2: Linear, scale2: TrainableScale, actF2: LeakyReLU
-    var fc3: Linear, scale3: TrainableScale
-    /// [h5, r, c] per sample, and the split of its gradient.
-    private let joined: Tensor
-    private let h5Gradient: Tensor, regressionGradient: Tensor
+    /// FC1×k1 → FC2×k2 → FC3×k3 on [h5, r, c].
+    var head: DiscriminatorHead
     /// ∂L/∂h3 = the conv4 path's part + the regressor branch's part.
     private let h3Gradient: Tensor
 
@@ -44,25 +40,15 @@ public final class Discriminator {
         conv5 = conv(w[3], 4, w[4], stride: 1, &rng)
         regConv = conv(w[2], 8, w[1], stride: 2, &rng)
         regFC = Linear(w[1] * 16, 2, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
-        let joinedFeatures = w[4] * 16 + 2 + ConditionLayout.dimension
-        fc1 = Linear(joinedFeatures, f[0], maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
-        fc2 = Linear(f[0], f[1], maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
-        fc3 = Linear(f[1], 1, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
-        scale1 = TrainableScale(features: f[0], maxBatch: maxBatch, store: store)
-        scale2 = TrainableScale(features: f[1], maxBatch: maxBatch, store: store)
-        scale3 = TrainableScale(features: 1, maxBatch: maxBatch, store: store)
-        actF1 = LeakyReLU(features: f[0], maxBatch: maxBatch, slope: ModelConfig.leakySlope)
-        actF2 = LeakyReLU(features: f[1], maxBatch: maxBatch, slope: ModelConfig.leakySlope)
-        joined = Tensor(n: maxBatch, c: joinedFeatures)
-        h5Gradient = Tensor(n: maxBatch, c: w[4], h: 4, w: 4)
-        regressionGradient = Tensor(n: maxBatch, c: 2)
+        head = DiscriminatorHead(features: w[4] * 16, fullyConnected: f, maxBatch: maxBatch, store: store,
+                                 spectralNorm: sn, rng: &rng)
         h3Gradient = Tensor(n: maxBatch, c: w[2], h: 8, w: 8)
     }
 
     /// The k_i slices (k1, k2, k3) in `store`.
-    public var scaleSlices: [ParameterSlice] { [scale1.scale, scale2.scale, scale3.scale] }
+    public var scaleSlices: [ParameterSlice] { head.scaleSlices }
     /// Current k1, k2, k3.
-    public var scales: SIMD3<Float> { SIMD3(scale1.value, scale2.value, scale3.value) }
+    public var scales: SIMD3<Float> { head.scales }
 
     /// False skips every ∂L/∂θ (the G step needs only ∂D/∂x).
     public var computesParameterGradients: Bool = true {
@@ -71,8 +57,7 @@ public final class Discriminator {
             conv1.computesParameterGradients = on; conv2.computesParameterGradients = on
             conv3.computesParameterGradients = on; conv4.computesParameterGradients = on
             conv5.computesParameterGradients = on; regConv.computesParameterGradients = on
-            regFC.computesParameterGradients = on; fc1.computesParameterGradients = on
-            fc2.computesParameterGradients = on; fc3.computesParameterGradients = on
+            regFC.computesParameterGradients = on; head.computesParameterGradients = on
         }
     }
 
@@ -87,8 +72,7 @@ public final class Discriminator {
     /// twice (real, fake), so a D step here, which runs both as one batch, adds one step.
     public func powerIterate(steps: Int) {
         for sn in [conv1.spectralNorm, conv2.spectralNorm, conv3.spectralNorm, conv4.spectralNorm,
-                   conv5.spectralNorm, regConv.spectralNorm, regFC.spectralNorm, fc1.spectralNorm,
-                   fc2.spectralNorm, fc3.spectralNorm] {
+                   conv5.spectralNorm, regConv.spectralNorm, regFC.spectralNorm] + head.spectralNorms {
             sn?.powerIterate(steps: steps)
         }
     }
@@ -101,18 +85,7 @@ public final class Discriminator {
         let h3 = conv3.forward(conv2.forward(conv1.forward(x, mode: mode), mode: mode), mode: mode)
         let r = regFC.forward(regConv.forward(h3, mode: mode).flattened(), mode: mode)
         let h5 = conv5.forward(conv4.forward(h3, mode: mode), mode: mode)
-        // joined row = [h5 (w5·16), r (2), c (5)]
-        let f5 = h5.featureCount, fj = joined.c
-        for s in 0..<n {
-            let row = joined.data + s * fj
-            row.update(from: h5.data + s * f5, count: f5)
-            (row + f5).update(from: r.data + 2 * s, count: 2)
-            (row + f5 + 2).update(from: c.data + s * ConditionLayout.dimension, count: ConditionLayout.dimension)
-        }
-        var d = actF1.forward(scale1.forward(fc1.forward(joined.withBatch(n), mode: mode)))
-        d = actF2.forward(scale2.forward(fc2.forward(d, mode: mode)))
-        let score = scale3.forward(fc3.forward(d, mode: mode))
-        return (score, r)
+        return (head.forward(features: h5.flattened(), regression: r, conditions: c, mode: mode), r)
     }
 
     /// Backward of the last forward given ∂L/∂score (n, 1) and the loss's own ∂L/∂r (n, 2)
@@ -121,19 +94,10 @@ public final class Discriminator {
     @discardableResult
     public func backward(score dScore: Tensor, regression dRegression: Tensor) -> Tensor {
         let n = dScore.n
-        var d = fc3.backward(scale3.backward(dScore))
-        d = fc2.backward(scale2.backward(actF2.backward(d)))
-        let dJoined = fc1.backward(scale1.backward(actF1.backward(d)))
-        let f5 = h5Gradient.featureCount, fj = joined.c
-        for s in 0..<n {
-            let row = dJoined.data + s * fj
-            (h5Gradient.data + s * f5).update(from: row, count: f5)
-            regressionGradient.data[2 * s] = row[f5] + dRegression.data[2 * s]
-            regressionGradient.data[2 * s + 1] = row[f5 + 1] + dRegression.data[2 * s + 1]
-        }
+        let (dH5, dR) = head.backward(score: dScore, regression: dRegression)
         let w = config.discriminatorWidths
-        let viaMain = conv4.backward(conv5.backward(h5Gradient.withBatch(n)))
-        let dRegFlat = regFC.backward(regressionGradient.withBatch(n))
+        let viaMain = conv4.backward(conv5.backward(dH5.reshaped(n: n, c: w[4], h: 4, w: 4)))
+        let dRegFlat = regFC.backward(dR)
         let viaRegressor = regConv.backward(dRegFlat.reshaped(n: n, c: w[1], h: 4, w: 4))
         let sum = h3Gradient.data, a = viaMain.data, b = viaRegressor.data
         for i in 0..<(n * h3Gradient.featureCount) { sum[i] = a[i] + b[i] }
@@ -147,14 +111,27 @@ public final class Discriminator {
             (UnsafePointer(w.spectralNorm?.normalizedWeight.data ?? store.values(w.slice)), w.rows, w.cols)
         }
         return [conv1.weight, conv2.weight, conv3.weight, conv4.weight, conv5.weight,
-                fc1.weight, fc2.weight, fc3.weight].map(matrix)
+                head.fc1.weight, head.fc2.weight, head.fc3.weight].map(matrix)
+    }
+
+    /// L = Π|k_i|·Π σ(W_l) over conv1–5 and FC1–3 (docs/science.md §5.1), each σ by power
+    /// iteration to convergence on the matrix the last forward used. This is the soft-margin
+    /// paper's figure, not a proof-grade bound: it leaves out the regressor branch (which also
+    /// feeds FC1) and treats σ of a reshaped kernel as the convolution's operator norm, which
+    /// can be up to √(positions reading one pixel) times larger (docs/resnet.md).
+    public func lipschitzBound() -> Double {
+        let k = scales
+        var bound = Double(abs(k[0]) * abs(k[1]) * abs(k[2]))
+        for m in mainPathMatrices {
+            bound *= SpectralNorm.largestSingularValue(of: m.weights, rows: m.rows, cols: m.cols, tolerance: 1e-9)
+        }
+        return bound
     }
 
     /// Per-layer output shapes and parameter counts, in the twin's order (k last).
     public var layers: [LayerSummary] {
         [LayerSummary("c1", conv1), LayerSummary("c2", conv2), LayerSummary("c3", conv3),
          LayerSummary("c4", conv4), LayerSummary("c5", conv5), LayerSummary("rc", regConv),
-         LayerSummary("rf", regFC), LayerSummary("f1", fc1), LayerSummary("f2", fc2),
-         LayerSummary("f3", fc3), LayerSummary(name: "k", outputShape: [3], parameters: 3)]
+         LayerSummary("rf", regFC)] + head.layers
     }
 }

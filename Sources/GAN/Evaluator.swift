@@ -28,7 +28,7 @@ public final class Evaluator {
     }
 
     /// (RAW PRD, Physical PRD) of `generator`; noise and clusterings seeded from `seed`.
-    public func evaluate(_ generator: Generator, seed: UInt64) throws -> (raw: Double, physical: Double) {
+    public func evaluate(_ generator: any GeneratorNetwork, seed: UInt64) throws -> (raw: Double, physical: Double) {
         var rng = SeededRandom(seed: seed, stream: 0xE7A1)
         let n = test.count
         conditions.withUnsafeBufferPointer { c in

@@ -9,9 +9,9 @@ public enum EventSampler {
     /// 900-cell sums and features stay finite, rather than stop the evaluation.
     public static let maximumLogEnergy: Float = 30
 
-    /// `conditions`: N×5 standardised; z ~ N(0, 1) from `rng`; G runs in chunks of its
-    /// `maxBatch`. Writes N×900 energies into `energy`.
-    public static func generate(_ generator: Generator, conditions: UnsafeBufferPointer<Float>, threshold: Float,
+    /// `conditions`: N×5 standardised; z ~ N(0, 1) from `rng`; G runs in evaluation mode (a
+    /// ResNet G's running statistics) in chunks of its `maxBatch`. Writes N×900 energies into `energy`.
+    public static func generate(_ generator: any GeneratorNetwork, conditions: UnsafeBufferPointer<Float>, threshold: Float,
                                 rng: inout SeededRandom, into energy: UnsafeMutableBufferPointer<Float>) {
         let dc = ConditionLayout.dimension, dz = generator.config.latent, width = dz + dc
         let n = conditions.count / dc
@@ -25,7 +25,7 @@ public enum EventSampler {
                 for k in 0..<dz { row[k] = Float(rng.normal()) }
                 (row + dz).update(from: conditions.baseAddress! + (start + j) * dc, count: dc)
             }
-            let x = generator.forward(batch: b)
+            let x = generator.forward(batch: b, mode: .evaluation)
             let out = UnsafeMutableBufferPointer(rebasing: energy[(start * 900)..<((start + b) * 900)])
             for i in 0..<(b * 900) {
                 let v = x.data[i]

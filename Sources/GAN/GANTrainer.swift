@@ -25,11 +25,13 @@ public struct EpochLosses: Codable, Sendable, Equatable {
 /// over the whole run) one G step on fresh noise with the same conditions. The last partial
 /// batch is dropped. SN vectors advance twice per D step and once per G step (the twin's
 /// count of D forwards in training mode). All buffers are allocated here once; a step allocates nothing.
+/// Either model family (`model.architecture`) is driven through `GeneratorNetwork` and
+/// `DiscriminatorNetwork`; G runs in `.training` mode here (a ResNet G's batch statistics).
 public final class GANTrainer {
     public let model: ModelConfig
     public let options: TrainingOptions
-    public let generator: Generator
-    public let discriminator: Discriminator
+    public let generator: any GeneratorNetwork
+    public let discriminator: any DiscriminatorNetwork
     public let data: TrainingSet
     let adamD: Adam, adamG: Adam
     /// Batch order and noise. Weights come from a separate stream (stream 1), so they do not
@@ -49,9 +51,9 @@ public final class GANTrainer {
         self.model = model; self.options = options; self.data = data
         var initRandom = SeededRandom(seed: options.seed, stream: 1)
         let b = options.batch
-        generator = Generator(config: model, maxBatch: b, rng: &initRandom)
-        discriminator = Discriminator(config: model, maxBatch: 2 * b,
-                                      spectralNorm: options.regularizer.kind.usesSpectralNorm, rng: &initRandom)
+        generator = model.makeGenerator(maxBatch: b, rng: &initRandom)
+        discriminator = model.makeDiscriminator(maxBatch: 2 * b, spectralNorm: options.regularizer.kind.usesSpectralNorm,
+                                                rng: &initRandom)
         for (slice, trained) in zip(discriminator.scaleSlices, options.regularizer.kind.trainableScales) {
             discriminator.store.setTrainable(slice, trained)
         }
@@ -126,7 +128,7 @@ public final class GANTrainer {
         let b = options.batch, d = discriminator
         gatherBatch(batch)
         drawNoise()
-        let fake = generator.forward(batch: b)
+        let fake = generator.forward(batch: b, mode: .training)
         (images.data + b * TrainingSet.pixels).update(from: fake.data, count: b * TrainingSet.pixels)
 
         d.store.zeroGradients()
@@ -171,7 +173,7 @@ public final class GANTrainer {
         let b = options.batch, d = discriminator
         drawNoise()
         generator.store.zeroGradients()
-        let fake = generator.forward(batch: b)
+        let fake = generator.forward(batch: b, mode: .training)
         d.computesParameterGradients = false
         d.computesInputGradient = true
         // `.training`: one SN power step, as the twin's D forward in its G step. D's weights

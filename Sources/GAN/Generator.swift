@@ -7,7 +7,7 @@ import Tensor
 ///   → Conv3×3 p0 C/2→1 : (1, 30, 30), linear output in log(1+E) space.
 /// The input rows (z then the standardised condition) are written by the caller into `input`.
 /// All activations are preallocated for `maxBatch`.
-public final class Generator {
+public final class Generator: GeneratorNetwork {
     public let config: ModelConfig
     public let maxBatch: Int
     public let store = ParameterStore()
@@ -39,8 +39,8 @@ public final class Generator {
                        outChannels: 1, maxBatch: maxBatch, store: store, rng: &rng)
     }
 
-    /// G on the first `n` rows of `input`: (n, 1, 30, 30).
-    public func forward(batch n: Int) -> Tensor {
+    /// G on the first `n` rows of `input`: (n, 1, 30, 30). No layer depends on the mode.
+    public func forward(batch n: Int, mode: ForwardMode = .training) -> Tensor {
         let c = config.width
         var h = act1.forward(fc1.forward(input.withBatch(n)))
         h = act2.forward(fc2.forward(h)).reshaped(n: n, c: c, h: 8, w: 8)

@@ -1,15 +1,16 @@
 import Calo
 import Tensor
 
-/// Generation from a saved trial: G rebuilt from the checkpoint's config and parameters,
-/// conditions standardised with the stored training statistics (docs/science.md §2.2).
+/// Generation from a saved trial: G of the checkpoint's family rebuilt from its config, its
+/// parameters and buffers (a ResNet G's batch-norm running statistics), conditions
+/// standardised with the stored training statistics (docs/science.md §2.2).
 public enum GeneratorCheckpoint {
     /// One event per condition of `conditions` (its momentum and point are copied).
     public static func generate(_ state: CheckpointState, generatorState: [UInt8], conditions: CaloEvents,
                                 seed: UInt64, batch: Int = 256) throws -> CaloEvents {
         var unused = SeededRandom(seed: 0)
         let settings = TrialSettings(state.config)
-        let g = Generator(config: settings.model, maxBatch: batch, rng: &unused)
+        let g = settings.model.makeGenerator(maxBatch: batch, rng: &unused)
         try g.store.restore(from: generatorState)
         var rng = SeededRandom(seed: seed, stream: 0x6E4E)
         let c = state.statistics.standardisedConditions(conditions)

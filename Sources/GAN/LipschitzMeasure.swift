@@ -3,8 +3,10 @@ import Tensor
 
 /// The per-epoch Lipschitz figures of SPEC §5.1.
 public struct LipschitzEstimate: Codable, Sendable, Equatable {
-    /// L = Π|k_i|·Π σ(W_l) over conv1–5 and FC1–3, σ of the matrix D computes with (W̄ = W/σ_u
-    /// under SN), by power iteration to convergence on that matrix (the training u is untouched).
+    /// The family's L (`DiscriminatorNetwork.lipschitzBound`): for the DCGAN Π|k_i|·Π σ(W_l)
+    /// over conv1–5 and FC1–3, for the ResNet the bound of docs/resnet.md; σ of the matrix D
+    /// computes with (W̄ = W/σ_u under SN), by power iteration to convergence on that matrix
+    /// (the training u is untouched).
     public var bound: Double
     /// max_i ‖∂D(x_i)/∂x_i‖₂ over a batch of B real and B generated events.
     public var empirical: Double
@@ -18,7 +20,8 @@ public struct LipschitzEstimate: Codable, Sendable, Equatable {
 
 extension GANTrainer {
     /// Measures L and the empirical estimate. Real events: the first B training events;
-    /// fakes: G on fresh noise (from `seed`, not the training stream) with their conditions.
+    /// fakes: G in evaluation mode on fresh noise (from `seed`, not the training stream) with
+    /// their conditions.
     /// D runs in `.evaluation` mode (SN vectors unchanged), so W̄ = W/σ_u of the current W.
     /// One backward with ∂L/∂score = 1 gives every sample's input gradient at once, since the
     /// samples of a batch do not interact.
@@ -38,7 +41,7 @@ extension GANTrainer {
                 }
             }
         }
-        let fake = generator.forward(batch: b)
+        let fake = generator.forward(batch: b, mode: .evaluation)
         (images.data + b * pixels).update(from: fake.data, count: b * pixels)
         d.computesParameterGradients = false
         d.computesInputGradient = true
@@ -53,10 +56,6 @@ extension GANTrainer {
             empirical = max(empirical, sq.squareRoot())
         }
         let k = d.scales
-        var bound = Double(abs(k[0]) * abs(k[1]) * abs(k[2]))
-        for m in d.mainPathMatrices {
-            bound *= SpectralNorm.largestSingularValue(of: m.weights, rows: m.rows, cols: m.cols, tolerance: 1e-9)
-        }
-        return LipschitzEstimate(bound: bound, empirical: empirical, k: [Double(k[0]), Double(k[1]), Double(k[2])])
+        return LipschitzEstimate(bound: d.lipschitzBound(), empirical: empirical, k: [Double(k[0]), Double(k[1]), Double(k[2])])
     }
 }

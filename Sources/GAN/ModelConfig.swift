@@ -2,7 +2,8 @@ import NN
 import Tensor
 import TrialProtocol
 
-/// Layer sizes of the conditional GAN (docs/science.md §4). Every field may override its
+/// Layer sizes of the conditional GAN (docs/science.md §4) and its family (`model.arch`:
+/// DCGAN-style §4, or the ResNet family of §4.1, which uses w1…w4). Every size may override its
 /// preset's value.
 public struct ModelConfig: Codable, Sendable, Equatable {
     /// Slope of every LeakyReLU in G and D (docs/science.md §4; torch_twin.py's 0.2).
@@ -16,19 +17,41 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var discriminatorWidths: [Int]
     /// f1, f2, D's fully connected widths.
     public var fullyConnected: [Int]
+    /// The model family; the ResNet D uses w1…w4 of `discriminatorWidths`.
+    public var architecture: Architecture
 
-    public init(latent: Int, width: Int, discriminatorWidths: [Int], fullyConnected: [Int]) {
+    public init(latent: Int, width: Int, discriminatorWidths: [Int], fullyConnected: [Int],
+                architecture: Architecture = .dcgan) {
         self.latent = latent; self.width = width
         self.discriminatorWidths = discriminatorWidths; self.fullyConnected = fullyConnected
+        self.architecture = architecture
     }
 
     /// The sizes of a preset (docs/science.md §4's table).
-    public init(preset: Preset) { self.init(TrialConfig.Model(preset: preset)) }
+    public init(preset: Preset, architecture: Architecture = .dcgan) {
+        var model = TrialConfig.Model(preset: preset)
+        model.arch = architecture
+        self.init(model)
+    }
 
     /// The sizes of a trial config's model section: each override, else the preset's value.
     public init(_ model: TrialConfig.Model) {
         self.init(latent: model.latent, width: model.resolvedWidth, discriminatorWidths: model.discriminatorWidths,
-                  fullyConnected: model.fullyConnected)
+                  fullyConnected: model.fullyConnected, architecture: model.architecture)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case latent, width, discriminatorWidths, fullyConnected, architecture = "arch"
+    }
+
+    /// A config written before the ResNet family existed (no `arch`) is a DCGAN one.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        latent = try c.decode(Int.self, forKey: .latent)
+        width = try c.decode(Int.self, forKey: .width)
+        discriminatorWidths = try c.decode([Int].self, forKey: .discriminatorWidths)
+        fullyConnected = try c.decode([Int].self, forKey: .fullyConnected)
+        architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .dcgan
     }
 }
 
@@ -49,8 +72,10 @@ public struct LayerSummary: Sendable, Equatable, CustomStringConvertible {
                   parameters: layer.weight.slice.count + layer.bias.count)
     }
 
+    /// A convolution with fused average pooling reports its convolution's output, as the
+    /// twin's Conv2d before F.avg_pool2d.
     init(_ name: String, _ layer: Conv2d) {
-        self.init(name: name, outputShape: [layer.output.c, layer.output.h, layer.output.w],
+        self.init(name: name, outputShape: [layer.output.c, layer.geometry.outHeight, layer.geometry.outWidth],
                   parameters: layer.weight.slice.count + layer.bias.count)
     }
 }

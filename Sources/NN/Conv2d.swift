@@ -18,6 +18,16 @@ import Tensor
 /// worker's chunk while it is in cache) and backward first turns ∂L/∂y into ∂L/∂(conv + b).
 /// Shapes where the lowering degenerates (3×3, stride 1, one input or one output channel:
 /// D.c1, G.c3) run `DirectConv3x3` instead, per sample, with the same worker split and sums.
+///
+/// `averagePooled`: the layer is Conv3×3 (stride 1, padding 1) followed by 2×2 average pooling
+/// (stride 2, floor; a ResNet D block's residual path), computed as ONE 4×4 stride-2 convolution
+/// with padding 1 (`lowering`) of the pooled kernel
+///   K'[o, c, r, s] = ¼·Σ_{a, b ∈ {0,1}} W[o, c, r − a, s − b]   (terms with r − a or s − b ∉ 0…2 absent),
+/// since ¼·Σ_{a,b} Σ_{u,v} W[u, v]·xp[2i+a+u, 2j+b+v] = Σ_{r,s} K'[r, s]·xp[2i+r, 2j+s]: 16 taps
+/// at a quarter of the pixels, 16/36 of the multiply-adds, and no full-resolution output.
+/// ∂L/∂W folds ∂L/∂K' back: ∂W[o, c, u, v] = ¼·Σ_{a,b} ∂K'[o, c, u + a, v + b]. The parameters
+/// (and SN) are the 3×3 kernel's, stored and initialised exactly as without pooling; `geometry`
+/// stays the 3×3 convolution's, `output` has the pooled shape.
 public struct Conv2d: @unchecked Sendable {
     /// Default target GEMM column count S·Ho·Wo of one chunk (measured at small's shapes).
     public static let defaultChunkColumns = 1024
@@ -26,6 +36,11 @@ public struct Conv2d: @unchecked Sendable {
     public static let defaultColumnBudget = 1 << 18
 
     public let geometry: ConvGeometry
+    /// The convolution the im2col + GEMM lowering computes: `geometry`, or with
+    /// `averagePooled` the 4×4 stride-2 one of the pooled kernel.
+    public let lowering: ConvGeometry
+    /// Conv3×3 → AvgPool2 fused (see the type's comment).
+    public let averagePooled: Bool
     public let outChannels: Int, maxBatch: Int
     public private(set) var weight: LayerWeight
     public let bias: ParameterSlice
@@ -49,25 +64,37 @@ public struct Conv2d: @unchecked Sendable {
     private var input: Tensor?
     /// ∂L/∂(conv + b) when an activation is fused: (maxBatch, out, Ho, Wo).
     private let preActivationGradient: TensorStorage
+    /// With `averagePooled`: K' (out × in·16), rebuilt by every forward, and the workers' ∂L/∂K'.
+    private let pooledKernel: TensorStorage, pooledKernelGradient: TensorStorage
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√(in·k·k), 1/√(in·k·k)).
     public init(_ geometry: ConvGeometry, outChannels: Int, maxBatch: Int, store: ParameterStore,
                 rng: inout SeededRandom, spectralNorm: Bool = false,
                 columnBudget: Int? = nil, chunkColumns: Int = Conv2d.defaultChunkColumns,
-                directKernel: Bool = true) {
+                directKernel: Bool = true, averagePooled: Bool = false) {
+        precondition(!averagePooled || (geometry.kernel == 3 && geometry.stride == 1 && geometry.padding == 1),
+                     "Conv2d: average pooling is fused only into 3×3, stride 1, padding 1 convolutions")
         self.geometry = geometry; self.outChannels = outChannels; self.maxBatch = maxBatch
+        self.averagePooled = averagePooled
+        let g = averagePooled
+            ? ConvGeometry(channels: geometry.channels, height: geometry.height, width: geometry.width, kernel: 4,
+                           stride: 2, padding: 1)
+            : geometry
+        lowering = g
         let fanIn = geometry.patchSize
         weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: spectralNorm, rng: &rng)
         bias = store.allocateParameters(outChannels)
         fillUniform(store.values(bias), count: outChannels, bound: 1 / Float(fanIn).squareRoot(), rng: &rng)
-        output = Tensor(n: maxBatch, c: outChannels, h: geometry.outHeight, w: geometry.outWidth)
+        output = Tensor(n: maxBatch, c: outChannels, h: g.outHeight, w: g.outWidth)
         inputGradient = Tensor(n: maxBatch, c: geometry.channels, h: geometry.height, w: geometry.width)
         // S from a column budget (floats of col per chunk) when given, else from S·Ho·Wo ≈ chunkColumns.
-        usesDirectKernel = directKernel && DirectConv3x3.supports(geometry, outChannels: outChannels)
-        chunk = usesDirectKernel ? 1 : columnBudget.map { max(1, min(maxBatch, $0 / (fanIn * geometry.outPixels))) }
-            ?? samplesPerChunk(pixels: geometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
+        usesDirectKernel = directKernel && !averagePooled && DirectConv3x3.supports(geometry, outChannels: outChannels)
+        chunk = usesDirectKernel ? 1 : columnBudget.map { max(1, min(maxBatch, $0 / (g.patchSize * g.outPixels))) }
+            ?? samplesPerChunk(pixels: g.outPixels, batch: maxBatch, targetColumns: chunkColumns)
         flippedKernels = TensorStorage(capacity: usesDirectKernel ? outChannels * fanIn : 0)
-        preActivationGradient = TensorStorage(capacity: maxBatch * outChannels * geometry.outPixels)
+        preActivationGradient = TensorStorage(capacity: maxBatch * outChannels * g.outPixels)
+        pooledKernel = TensorStorage(capacity: averagePooled ? outChannels * g.patchSize : 0)
+        pooledKernelGradient = TensorStorage(capacity: averagePooled ? outChannels * g.patchSize : 0)
     }
 
     public var spectralNorm: SpectralNorm? { weight.spectralNorm }
@@ -77,18 +104,23 @@ public struct Conv2d: @unchecked Sendable {
         while workspaces.count < count {
             workspaces.append(usesDirectKernel
                 ? DirectConv3x3.workspace(geometry, outChannels: outChannels)
-                : ConvWorkspace(geometry, outChannels: outChannels, chunkColumns: chunk * geometry.outPixels))
+                : ConvWorkspace(lowering, outChannels: outChannels, chunkColumns: chunk * lowering.outPixels))
         }
         return Array(workspaces.prefix(count))
     }
 
     /// x: (n, in, H, W) → (n, out, Ho, Wo).
     public mutating func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
-        let g = geometry, n = x.n
+        let g = lowering, n = x.n
         precondition(x.c == g.channels && x.h == g.height && x.w == g.width && n <= maxBatch,
                      "Conv2d: input (\(n), \(x.c), \(x.h), \(x.w)) ≠ (≤\(maxBatch), \(g.channels), \(g.height), \(g.width))")
         input = x
-        let w = weight.prepare(mode), b = UnsafePointer(weight.store.values(bias))
+        var w = weight.prepare(mode)
+        if averagePooled {
+            Conv2d.poolKernels(w, count: outChannels * g.channels, into: pooledKernel.data)
+            w = UnsafePointer(pooledKernel.data)
+        }
+        let b = UnsafePointer(weight.store.values(bias))
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
         let xp = UnsafePointer(x.data), y = output.data, slope = activationSlope, sampleOutput = outs * g.outPixels
@@ -142,14 +174,15 @@ public struct Conv2d: @unchecked Sendable {
     /// dOut: (n, out, Ho, Wo). Accumulates ∂L/∂W, ∂L/∂b into the store; returns ∂L/∂x.
     public mutating func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
-        let g = geometry, n = x.n
+        let g = lowering, n = x.n
         precondition(dOut.n == n && dOut.featureCount == outChannels * g.outPixels, "Conv2d.backward: gradient shape")
         let dx = inputGradient.withBatch(n)
         let parameters = computesParameterGradients, inputs = computesInputGradient
         guard parameters || inputs else { return dx }
         let chunks = (n + chunk - 1) / chunk, workers = WorkSplit.workers(for: chunks, threads: threads)
         let spaces = workspaces(workers), s = chunk, outs = outChannels
-        let w = weight.effective, dxp = dx.data, dOutput = UnsafePointer(dOut.data)
+        let w = averagePooled ? UnsafePointer(pooledKernel.data) : weight.effective
+        let dxp = dx.data, dOutput = UnsafePointer(dOut.data)
         let slope = activationSlope, y = UnsafePointer(output.data), sampleOutput = outs * g.outPixels
         let dy = slope == nil ? dOutput : UnsafePointer(preActivationGradient.data), dPre = preActivationGradient.data
         let direct = usesDirectKernel
@@ -178,18 +211,49 @@ public struct Conv2d: @unchecked Sendable {
             }
         }
         if parameters {
-            // Σ over workers in worker order (one worker: exactly its sums).
-            let db = weight.store.gradient(bias), (dw, beta) = weight.gradientTarget
+            // Σ over workers in worker order (one worker: exactly its sums); with pooling into
+            // ∂L/∂K' first, then folded onto the 3×3 taps.
+            let db = weight.store.gradient(bias), (target, beta) = weight.gradientTarget
+            let dw = averagePooled ? pooledKernelGradient.data : target
             let weights = outChannels * g.patchSize
-            if beta == 0 { dw.update(repeating: 0, count: weights) }
+            if beta == 0 || averagePooled { dw.update(repeating: 0, count: weights) }
             for ws in spaces {
                 let pw = ws.weightGradient.data, pb = ws.biasGradient.data
                 for i in 0..<weights { dw[i] += pw[i] }
                 for o in 0..<outChannels { db[o] += pb[o] }
             }
+            if averagePooled {
+                Conv2d.foldPooledKernelGradient(UnsafePointer(dw), count: outChannels * g.channels, into: target,
+                                                accumulate: beta != 0)
+            }
             weight.finishGradient()
         }
         return dx
+    }
+
+    /// K'[r, s] = ¼·Σ_{a,b ∈ {0,1}} W[r − a, s − b] for each of `count` (out, in) pairs of 3×3
+    /// kernels w into 4×4 kernels k.
+    static func poolKernels(_ w: UnsafePointer<Float>, count: Int, into k: UnsafeMutablePointer<Float>) {
+        for pair in 0..<count {
+            let src = w + pair * 9, dst = k + pair * 16
+            dst.update(repeating: 0, count: 16)
+            for u in 0..<3 { for v in 0..<3 {
+                let q = 0.25 * src[u * 3 + v], at = dst + u * 4 + v
+                at[0] += q; at[1] += q; at[4] += q; at[5] += q
+            } }
+        }
+    }
+
+    /// The adjoint of `poolKernels`: ∂W[u, v] (+)= ¼·Σ_{a,b} ∂K'[u + a, v + b].
+    static func foldPooledKernelGradient(_ dk: UnsafePointer<Float>, count: Int, into dw: UnsafeMutablePointer<Float>,
+                                         accumulate: Bool) {
+        for pair in 0..<count {
+            let src = dk + pair * 16, dst = dw + pair * 9
+            for u in 0..<3 { for v in 0..<3 {
+                let at = src + u * 4 + v, g = 0.25 * ((at[0] + at[1]) + (at[4] + at[5]))
+                dst[u * 3 + v] = accumulate ? dst[u * 3 + v] + g : g
+            } }
+        }
     }
 
     /// One chunk's backward into the worker's ∂L/∂W, ∂L/∂b partial sums and dx[samples].

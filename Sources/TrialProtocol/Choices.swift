@@ -14,6 +14,12 @@ public enum Preset: String, Codable, CaseIterable, Hashable, Sendable {
     case tiny, small, paper
 }
 
+/// The model family (`model.arch`): the DCGAN-style networks of docs/science.md §4 or the
+/// ResNet family of the HingeRLC paper, §4.1. Both use the preset's widths.
+public enum Architecture: String, Codable, CaseIterable, Hashable, Sendable {
+    case dcgan, resnet
+}
+
 /// The adversarial losses of docs/science.md §5 (`training.loss`).
 public enum AdversarialLoss: String, Codable, CaseIterable, Hashable, Sendable {
     case bce, hinge, ls, wasserstein

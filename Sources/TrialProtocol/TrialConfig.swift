@@ -1,9 +1,9 @@
 import Foundation
 
 /// The worker protocol's version (docs/worker-protocol.md): the trial config, the command line
-/// and the lines a worker prints. Bump it with any change to them.
+/// and the lines a worker prints. Bump it with any change to them (3: `model.arch`).
 public enum WorkerProtocol {
-    public static let version = 2
+    public static let version = 3
 }
 
 /// The trial config of docs/worker-protocol.md: everything one worker needs. The orchestrator
@@ -32,13 +32,18 @@ public struct TrialConfig: Codable, Hashable, Sendable {
 
     public struct Model: Codable, Hashable, Sendable {
         public var preset: Preset
+        /// The family; nil is dcgan, so that configs made before the ResNet family existed
+        /// keep their hashes (set through TrialKeys, dcgan is stored as nil: one trial, one hash).
+        public var arch: Architecture?
         public var dZ: Int?
         public var width: Int?
         public var dWidths: [Int]?
         public var fc: [Int]?
-        enum CodingKeys: String, CodingKey { case preset, dZ = "d_z", width, dWidths = "d_widths", fc }
+        enum CodingKeys: String, CodingKey { case preset, arch, dZ = "d_z", width, dWidths = "d_widths", fc }
 
         public init(preset: Preset) { self.preset = preset }
+
+        public var architecture: Architecture { arch ?? .dcgan }
 
         /// The sizes in force: each override, else the preset's value.
         public var latent: Int { dZ ?? PresetValues(preset).latent }

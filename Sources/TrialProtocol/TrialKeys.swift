@@ -33,6 +33,11 @@ public enum TrialKeys {
                 c.training.epochs = values.epochs; c.training.batch = values.batch
                 c.evaluation.clusters = values.clusters; c.evaluation.prdRuns = values.prdRuns
             },
+        key("model.arch", "arch", "Model family: dcgan (docs/science.md §4) or resnet (§4.1) (default dcgan).",
+            .word(Architecture.allCases.map(\.rawValue)), axis: true) { c, v in
+                let arch = Architecture(rawValue: v.word)!
+                c.model.arch = arch == .dcgan ? nil : arch
+            },
         key("model.d_z", "d-z", "Latent dimension d_z of G (default: the preset's).", .integer(min: 1)) { $0.model.dZ = $1.int },
         key("model.width", "width", "G's convolution width C, even (default: the preset's).", .integer(min: 2)) { $0.model.width = $1.int },
         key("model.d_widths", "d-widths", "D's five conv widths w1..w5, comma-separated (default: the preset's).",

@@ -18,39 +18,59 @@ func runGANBench() {
 /// Training samples/s of `tiny` and `small` at 1 and 2 threads (`lipsweep-bench gan-train`).
 /// `lipsweep-bench gan-train PRESET THREADS` runs one case only (for profiling).
 func runGANTrainingBench() {
-    let arguments = Array(CommandLine.arguments.dropFirst(2))
-    let presets = arguments.first.flatMap(Preset.init(rawValue:)).map { [$0] } ?? [Preset.tiny, .small]
-    let threadCounts = arguments.dropFirst().first.flatMap(Int.init).map { [$0] } ?? [1, 2]
+    let (presets, threadCounts) = benchCases()
     print("== gan trainer (twin protocol: N = 5120, d_steps 3, hinge m=8 α=1) ==")
+    for preset in presets {
+        for threads in threadCounts {
+            let figures = trainingThroughput(preset, .dcgan, threads: threads)
+            print(pad("train \(preset.rawValue), \(threads) thread\(threads > 1 ? "s" : "")", 34) + figures.text)
+        }
+    }
+}
+
+/// The presets and thread counts named after the section (`… PRESET THREADS`), else tiny and
+/// small at 1 and 2 threads.
+func benchCases() -> (presets: [Preset], threads: [Int]) {
+    let arguments = Array(CommandLine.arguments.dropFirst(2))
+    return (arguments.first.flatMap(Preset.init(rawValue:)).map { [$0] } ?? [Preset.tiny, .small],
+            arguments.dropFirst().first.flatMap(Int.init).map { [$0] } ?? [1, 2])
+}
+
+/// One timed training epoch under the twin protocol: wall-clock samples/s, and samples per
+/// CPU-second per thread (a figure less disturbed by other processes on a shared machine).
+struct Throughput {
+    var seconds: Double, samplesPerSecond: Double, samplesPerCPUSecond: Double
+    var text: String {
+        String(format: "%8.2f s/epoch  %8.0f samples/s  (%.0f samples per CPU-second/thread)",
+               seconds, samplesPerSecond, samplesPerCPUSecond)
+    }
+}
+
+/// The twin protocol's data size.
+let benchEvents = 5120
+
+func trainingThroughput(_ preset: Preset, _ architecture: Architecture, threads: Int) -> Throughput {
     func synthetic(_ n: Int, seed: UInt64) -> TrainingSet {
         var rng = SeededRandom(seed: seed)
         return TrainingSet(images: (0..<(n * 900)).map { _ in Float(rng.uniform()) },
                            conditions: (0..<(n * 5)).map { _ in Float(rng.normal()) },
                            asymmetries: (0..<(n * 2)).map { _ in Float(rng.normal()) })
     }
-    let n = 5120
-    let data = synthetic(n, seed: 1)
-    for preset in presets {
-        let batch = PresetValues(preset).batch
-        let options = TrainingOptions(batch: batch, loss: .hinge, discriminatorSteps: 3, regressionWeight: 1, learningRate: 1e-4,
-                                      regularizer: Regularizer(kind: .hinge, alpha: 1, margin: 8), seed: 1)
-        for threads in threadCounts {
-            BLAS.threads = threads
-            let warm = GANTrainer(model: ModelConfig(preset: preset), options: options, data: synthetic(4 * batch, seed: 2))
-            _ = try? warm.trainEpoch()
-            let trainer = GANTrainer(model: ModelConfig(preset: preset), options: options, data: data)
-            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
-            _ = try? trainer.trainEpoch()
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let cpu = processCPUSeconds() - cpuStart
-            let samples = Double(n / batch * batch)
-            // CPU time / threads: a figure less disturbed by other processes on a shared machine.
-            print(pad("train \(preset.rawValue), \(threads) thread\(threads > 1 ? "s" : "")", 34)
-                  + String(format: "%8.2f s/epoch  %8.0f samples/s  (%.0f samples per CPU-second/thread)",
-                           seconds, samples / seconds, samples / (cpu / Double(threads))))
-        }
-    }
-    BLAS.threads = 1
+    let n = benchEvents, batch = PresetValues(preset).batch, model = ModelConfig(preset: preset, architecture: architecture)
+    let options = TrainingOptions(batch: batch, loss: .hinge, discriminatorSteps: 3, regressionWeight: 1, learningRate: 1e-4,
+                                  regularizer: Regularizer(kind: .hinge, alpha: 1, margin: 8), seed: 1)
+    BLAS.threads = threads
+    defer { BLAS.threads = 1 }
+    let warm = GANTrainer(model: model, options: options, data: synthetic(4 * batch, seed: 2))
+    _ = try? warm.trainEpoch()
+    let trainer = GANTrainer(model: model, options: options, data: synthetic(n, seed: 1))
+    let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
+    _ = try? trainer.trainEpoch()
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let cpu = processCPUSeconds() - cpuStart
+    let samples = Double(n / batch * batch)
+    return Throughput(seconds: seconds, samplesPerSecond: samples / seconds,
+                      samplesPerCPUSecond: samples / (cpu / Double(threads)))
 }
 
 /// Time of one evaluation and the peak RSS of a real worker.

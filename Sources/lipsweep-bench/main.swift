@@ -10,6 +10,7 @@ let sections: [BenchSection] = [
     BenchSection(name: "metrics", summary: "k-means and PRD at the preset shapes") { runMetricsBench() },
     BenchSection(name: "gan", summary: "GAN training samples/s (twin protocol), evaluation time, worker RSS") { runGANBench() },
     // The figures (same as gan); `gan-train PRESET THREADS` times one training case only (profiling).
+    resnetBenchSection,
     BenchSection(name: "gan-train", summary: "as gan; with PRESET THREADS, that training case only", inAll: false) {
         if CommandLine.arguments.count > 2 { runGANTrainingBench() } else { runGANBench() }
     },

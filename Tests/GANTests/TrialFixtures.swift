@@ -1,11 +1,17 @@
 import Foundation
 import GAN
+import Tensor
 import TrialProtocol
 
 /// Small trial configs for the training tests (release mode): tiny preset, few events, cheap PRD.
 enum TrialFixtures {
     static func config(regularizer: RegularizerKind = .sn, train: Int = 256, test: Int = 200, epochs: Int = 6,
                        lr: Double = 1e-3, seed: Int = 1) -> TrialConfig {
+        // One BLAS thread for every trainer of the suite: the thread count the layers split
+        // their work by is process-wide (WorkSplit.withOwnThreads), and suites run in parallel,
+        // so a trainer left at OpenBLAS's default (one thread per core) could make a bit-exact
+        // test running beside it (resume, the pinned DCGAN) split and sum its work differently.
+        BLAS.threads = 1
         var c = TrialConfig(preset: .tiny)
         c.dataset.train = train; c.dataset.test = test
         c.training.epochs = epochs
