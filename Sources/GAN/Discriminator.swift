@@ -118,7 +118,7 @@ public final class Discriminator: DiscriminatorNetwork {
     /// iteration to convergence on the matrix the last forward used. This is the soft-margin
     /// paper's figure, not a proof-grade bound: it leaves out the regressor branch (which also
     /// feeds FC1) and treats σ of a reshaped kernel as the convolution's operator norm, which
-    /// can be up to √(positions reading one pixel) times larger (docs/resnet.md).
+    /// can be up to √(positions reading one pixel) times larger (docs/science.md §5.1, "The bound of the ResNet D").
     public func lipschitzBound() -> Double {
         let k = scales
         var bound = Double(abs(k[0]) * abs(k[1]) * abs(k[2]))

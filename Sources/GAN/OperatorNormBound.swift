@@ -2,7 +2,7 @@ import NN
 import Tensor
 
 /// Upper bounds on the ℓ2 operator norms of D's linear pieces, from which the ResNet family's
-/// Lipschitz bound is assembled (docs/resnet.md; docs/science.md §5.1).
+/// Lipschitz bound is assembled (docs/science.md §5.1, "The bound of the ResNet D").
 public enum OperatorNormBound {
     /// σ(W) of a layer's matrix as the last forward used it (W̄ = W/σ_u under SN, else W), by
     /// power iteration to convergence (relative change < 1e-9; the training u is untouched).

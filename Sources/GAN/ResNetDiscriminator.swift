@@ -117,7 +117,7 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
         return dX
     }
 
-    /// The bound of docs/resnet.md (docs/science.md §5.1, ResNet family), a true upper bound on
+    /// The bound of docs/science.md §5.1 ("The bound of the ResNet D"), a true upper bound on
     /// the Lipschitz constant of x ↦ D(x, c) in ℓ2:
     ///   L = |k1 k2 k3|·σ(FC1)σ(FC2)σ(FC3)·√(L_main² + L_reg²)
     ///   L_main = B1·B2·B3·B4·√(3·3),   L_reg = B1·B2·‖regConv‖·σ(regFC)

@@ -4,7 +4,7 @@ import NN
 import Tensor
 import Testing
 
-/// The Lipschitz bound of docs/resnet.md is a true upper bound: its convolution lemma against
+/// The Lipschitz bound of docs/science.md §5.1 (ResNet D) is a true upper bound: its convolution lemma against
 /// the operator norm measured on the convolution itself, and the whole bound against the
 /// empirical estimate (largest ‖∇ₓD‖ over real and generated events) for several regularizers,
 /// on initial, trained and scaled weights.
@@ -100,7 +100,7 @@ import Testing
     /// the sweep's numbers must stay today's) is not a true bound: with kernels of equal
     /// positive taps, a positive input keeps every LeakyReLU linear and D's gradient carries
     /// each convolution's full ⌈k/s⌉-fold gain, which σ of the reshaped kernel does not see.
-    /// (In training it stayed below: ratios up to 0.88 seen with sn; docs/resnet.md.)
+    /// (In training it stayed below: ratios up to 0.88 seen with sn; docs/science.md §5.1.)
     @Test func dcganFigureIsNotAnUpperBound() {
         var rng = SeededRandom(seed: 53)
         let config = ModelConfig(preset: .tiny)

@@ -46,12 +46,14 @@ import TrialProtocol
             try db.execute(sql: "INSERT INTO sweeps VALUES (1, 's', 'spec', 'h', '0.1.0', '2026-12-01T00:00:00Z', '{\"kind\":\"slurm\"}')")
             let states = ["pending", "running", "completed", "failed", "diverged", "cancelled"]
             for (i, (trial, state)) in zip(planned, states).enumerated() {
-                let t = trial.config.training
+                var config = trial.config
+                if i == 0 { config.model.arch = .resnet }   // v4 fills trials.arch from params_json
+                let t = config.training
                 try db.execute(sql: """
                     INSERT INTO trials(id, sweep_id, number, config_hash, params_json, regularizer, loss, margin, alpha, lambda, lr, seed,
                                        state, attempts, error, started_at, qg, l_30, lr_within_bound, worker_pid, job_id)
                     VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [i + 1, i, trial.configHash, String(decoding: trial.config.canonicalJSON, as: UTF8.self),
+                    """, arguments: [i + 1, i, config.configHash, String(decoding: config.canonicalJSON, as: UTF8.self),
                                      t.regularizer.rawValue, t.loss.rawValue, t.margin, t.alpha, t.lr, t.seed, state, i,
                                      state == "failed" ? "boom" : nil, "2026-12-01T00:00:0\(i)Z", state == "completed" ? 0.01 : nil,
                                      state == "completed" ? 1.1 : nil, state == "completed" ? 1 : nil, state == "running" ? 4242 : nil,
@@ -78,8 +80,10 @@ import TrialProtocol
                   foreignKeyProblems: try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count,
                   decisionsTable: try db.tableExists("rung_decisions"))
         }
-        #expect(after.version == 3)
-        #expect(after.columns == columnsBefore)
+        #expect(after.version == 4)
+        #expect(after.columns == columnsBefore + ["arch"])
+        #expect(try store.read { db in try String.fetchAll(db, sql: "SELECT arch FROM trials ORDER BY id") }
+                == ["resnet", "dcgan", "dcgan", "dcgan", "dcgan", "dcgan"])
         #expect(after.rows == rowsBefore)
         #expect(after.epochs == epochsBefore)
         #expect(after.indexed && after.foreignKeyProblems == 0 && after.decisionsTable)

@@ -204,7 +204,7 @@ private func epochs(_ lines: [WorkerLine]) -> [EpochRecord] {
         }
         try queue.close()
         let migrated = try SQLiteTrialStore(path: path)
-        #expect(try migrated.read { db in try Int.fetchOne(db, sql: "SELECT version FROM schema_version") } == 3)
+        #expect(try migrated.read { db in try Int.fetchOne(db, sql: "SELECT version FROM schema_version") } == 4)
         let again = try #require(try migrated.trial(id: trial.id))
         #expect(again.state == .running && again.configHash == trial.configHash && again.jobID == nil)
         try migrated.assignWorker(trialID: trial.id, pid: nil, jobID: "5_0")

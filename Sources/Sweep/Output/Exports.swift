@@ -34,15 +34,21 @@ public enum Export: String, CaseIterable, Sendable {
 /// - within_bound_fraction: share of trials with lr ≤ 2/L_30 among those with an L_30
 /// - diverged_fraction: share of finished trials that diverged
 public func qgTable(_ trials: [TrialRecord]) -> TextTable {
-    struct Key: Hashable { var regularizer: String; var margin, alpha, lambda: Double?; var lr: Double }
+    struct Key: Hashable, Comparable {
+        var regularizer, arch, loss: String; var margin, alpha, lambda: Double?; var lr: Double
+        static func < (a: Key, b: Key) -> Bool {
+            if (a.regularizer, a.arch, a.loss) != (b.regularizer, b.arch, b.loss) { return (a.regularizer, a.arch, a.loss) < (b.regularizer, b.arch, b.loss) }
+            return (a.margin ?? -1, a.alpha ?? -1, a.lambda ?? -1, a.lr) < (b.margin ?? -1, b.alpha ?? -1, b.lambda ?? -1, b.lr)
+        }
+    }
     var groups: [Key: [TrialRecord]] = [:]
     for t in trials where t.state.isFinished {
-        groups[Key(regularizer: t.regularizer.rawValue, margin: t.margin, alpha: t.alpha, lambda: t.lambda, lr: t.lr), default: []].append(t)
+        let key = Key(regularizer: t.regularizer.rawValue, arch: t.arch.rawValue, loss: t.loss.rawValue, margin: t.margin,
+                      alpha: t.alpha, lambda: t.lambda, lr: t.lr)
+        groups[key, default: []].append(t)
     }
-    let order = groups.keys.sorted {
-        ($0.regularizer, $0.margin ?? -1, $0.alpha ?? -1, $0.lambda ?? -1, $0.lr) < ($1.regularizer, $1.margin ?? -1, $1.alpha ?? -1, $1.lambda ?? -1, $1.lr)
-    }
-    var table = TextTable(columns: ["regularizer", "margin", "alpha", "lambda", "lr", "trials", "qg_n", "qg_mean", "qg_sd",
+    let order = groups.keys.sorted()
+    var table = TextTable(columns: ["regularizer", "arch", "loss", "margin", "alpha", "lambda", "lr", "trials", "qg_n", "qg_mean", "qg_sd",
                                     "qg_slope_mean", "l_30_mean", "two_over_l_30", "two_over_m", "within_bound_fraction",
                                     "diverged_fraction"])
     func opt(_ x: Double?) -> TextTable.Cell { x.map(TextTable.Cell.number) ?? .null }
@@ -53,7 +59,7 @@ public func qgTable(_ trials: [TrialRecord]) -> TextTable {
         let bounds = group.compactMap(\.lrWithinBound)
         let lMean = mean(l30s)
         table.rows.append([
-            .text(key.regularizer), opt(key.margin), opt(key.alpha), opt(key.lambda), .number(key.lr),
+            .text(key.regularizer), .text(key.arch), .text(key.loss), opt(key.margin), opt(key.alpha), opt(key.lambda), .number(key.lr),
             .int(group.count), .int(qgs.count), opt(mean(qgs)), opt(sampleSD(qgs)), opt(mean(group.compactMap(\.qgSlope))),
             opt(lMean), opt(lMean.map { 2 / $0 }), opt(key.margin.map { 2 / $0 }),
             opt(bounds.isEmpty ? nil : Double(bounds.filter { $0 }.count) / Double(bounds.count)),

@@ -20,6 +20,7 @@ struct OptunaSearchSpace: Sendable {
     static let axes: [Axis] = [
         Axis(name: "regularizer", kind: .categorical) { .choice($0.training.regularizer.rawValue) },
         Axis(name: "loss", kind: .categorical) { .choice($0.training.loss.rawValue) },
+        Axis(name: "arch", kind: .categorical) { .choice($0.model.architecture.rawValue) },
         Axis(name: "lr", kind: .logFloat) { .float($0.training.lr) },
         Axis(name: "margin", kind: .float) { $0.training.margin.map(OptunaParam.Value.float) },
         Axis(name: "alpha", kind: .float) { $0.training.alpha.map(OptunaParam.Value.float) },

@@ -53,6 +53,7 @@ public struct TrialColumn: Sendable {
             text("config_hash") { $0.trial.configHash },
             text("regularizer", .choice(RegularizerKind.allCases.map(\.rawValue))) { $0.trial.regularizer.rawValue },
             text("loss", .choice(AdversarialLoss.allCases.map(\.rawValue))) { $0.trial.loss.rawValue },
+            text("arch", .choice(Architecture.allCases.map(\.rawValue))) { $0.trial.arch.rawValue },
             num("margin") { $0.trial.margin },
             num("alpha") { $0.trial.alpha },
             num("lambda") { $0.trial.lambda },

@@ -28,7 +28,7 @@ public enum HTMLReport {
                 : "<p>The boundary search runs on \(search.axisName), not on the plotted learning rate: its brackets are in the table below.</p>\n"
         }
         let bands = search?.axis == "training.lr" ? progress.compactMap { c in
-            c.bracket.map { QGBand(regularizer: c.template.training.regularizer.rawValue, curve: curveKey(c.template.training), lo: $0.lo, hi: $0.hi,
+            c.bracket.map { QGBand(regularizer: c.template.training.regularizer.rawValue, curve: curveKey(c.template, varying: varying(qg)), lo: $0.lo, hi: $0.hi,
                                    label: "\(c.label): \(c.outcome.text), lr in [\(formatNumber($0.lo)), \(formatNumber($0.hi))]") }
         } : []
         body += "<div class=\"plots\">\n" + qgPlots(qg, bands: bands).joined() + "</div>\n"
@@ -88,13 +88,18 @@ public enum HTMLReport {
             switch row[col[name]!] { case let .number(x): return x; case let .int(i): return Double(i); default: return nil }
         }
         var plots: [String] = []
+        let shown = varying(qg)
+        func word(_ row: [TextTable.Cell], _ name: String) -> String? {
+            if let c = col[name], case let .text(s) = row[c] { s } else { nil }
+        }
         let regularizers = qg.rows.compactMap { if case let .text(s) = $0[col["regularizer"]!] { return s } else { return nil } }
         let distinct = regularizers.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         for reg in distinct {
             let rows = qg.rows.filter { $0[col["regularizer"]!] == .text(reg) }
             var curves: [String: [[TextTable.Cell]]] = [:], order: [String] = []
             for row in rows {
-                let key = curveKey(regularizer: reg, margin: num(row, "margin"), alpha: num(row, "alpha"), lambda: num(row, "lambda"))
+                let key = curveKey(regularizer: reg, arch: shown.arch ? word(row, "arch") : nil, loss: shown.loss ? word(row, "loss") : nil,
+                                   margin: num(row, "margin"), alpha: num(row, "alpha"), lambda: num(row, "lambda"))
                 if curves[key] == nil { order.append(key) }
                 curves[key, default: []].append(row)
             }
@@ -121,16 +126,30 @@ public enum HTMLReport {
     }
 
     /// "m=4 α=1", or the regularizer's name when it has no parameter: one QG curve.
-    static func curveKey(regularizer: String, margin: Double?, alpha: Double?, lambda: Double?) -> String {
+    /// Whether the QG table's rows differ in model family and loss (then each curve says which).
+    static func varying(_ qg: TextTable) -> (arch: Bool, loss: Bool) {
+        func distinct(_ name: String) -> Int {
+            guard let c = qg.columns.firstIndex(of: name) else { return 0 }
+            return Set(qg.rows.map { $0[c].display }).count
+        }
+        return (distinct("arch") > 1, distinct("loss") > 1)
+    }
+
+    static func curveKey(regularizer: String, arch: String? = nil, loss: String? = nil, margin: Double?, alpha: Double?,
+                         lambda: Double?) -> String {
         var parts: [String] = []
+        if let arch { parts.append(arch) }
+        if let loss { parts.append(loss) }
         if let m = margin { parts.append("m=\(formatNumber(m))") }
         if let a = alpha { parts.append("α=\(formatNumber(a))") }
         if let l = lambda { parts.append("λ=\(formatNumber(l))") }
         return parts.isEmpty ? regularizer : parts.joined(separator: " ")
     }
 
-    static func curveKey(_ t: TrialConfig.Training) -> String {
-        curveKey(regularizer: t.regularizer.rawValue, margin: t.margin, alpha: t.alpha, lambda: t.lambda)
+    static func curveKey(_ c: TrialConfig, varying: (arch: Bool, loss: Bool)) -> String {
+        let t = c.training
+        return curveKey(regularizer: t.regularizer.rawValue, arch: varying.arch ? c.model.architecture.rawValue : nil,
+                        loss: varying.loss ? t.loss.rawValue : nil, margin: t.margin, alpha: t.alpha, lambda: t.lambda)
     }
 
     static func prdVsLPlot(_ table: TextTable) -> String {

@@ -78,11 +78,11 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
                 let t = trial.config.training
                 try db.execute(sql: """
                     INSERT INTO trials(sweep_id, number, config_hash, params_json, regularizer, loss, margin, alpha, lambda,
-                                       lr, seed, state, attempts, two_over_m)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?)
+                                       lr, seed, state, attempts, two_over_m, arch)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',0,?,?)
                     """, arguments: [sweepID, next, trial.configHash, String(decoding: trial.config.canonicalJSON, as: UTF8.self),
                                      t.regularizer.rawValue, t.loss.rawValue, t.margin, t.alpha, t.lambda, t.lr, t.seed,
-                                     t.margin.map { 2 / $0 }])
+                                     t.margin.map { 2 / $0 }, trial.config.model.architecture.rawValue])
                 next += 1; added += 1
             }
             return added

@@ -4,7 +4,7 @@ import GRDB
 /// the file): migrations may add, never rename or drop. `schema_version` holds one row with
 /// the version the last migration set.
 enum Schema {
-    static let version = 3
+    static let version = 4
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -137,6 +137,15 @@ enum Schema {
                     decided_at TEXT NOT NULL,
                     UNIQUE(trial_id, rung));
                 UPDATE schema_version SET version = 3;
+                """)
+        }
+        // v4 (the ResNet family, issue 14): the model family of each trial, a column users
+        // filter and group by; older trials are DCGAN ones (their configs have no model.arch).
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: """
+                ALTER TABLE trials ADD COLUMN arch TEXT NOT NULL DEFAULT 'dcgan';
+                UPDATE trials SET arch = coalesce(json_extract(params_json, '$.model.arch'), 'dcgan');
+                UPDATE schema_version SET version = 4;
                 """)
         }
         return migrator

@@ -184,6 +184,7 @@ public struct TrialRecord: Equatable, Sendable {
 
     public var regularizer: RegularizerKind { config.training.regularizer }
     public var loss: AdversarialLoss { config.training.loss }
+    public var arch: Architecture { config.model.architecture }
     public var margin: Double? { config.training.margin }
     public var alpha: Double? { config.training.alpha }
     public var lambda: Double? { config.training.lambda }
