@@ -1,8 +1,8 @@
 import CBLAS
 
-/// Row-major single-precision GEMM and thread control over OpenBLAS.
+/// Row-major GEMM (single and double precision), SYRK and thread control over OpenBLAS.
 ///
-/// All matrices are row-major. `sgemm` computes C ← α·op(A)·op(B) + β·C with
+/// All matrices are row-major. `sgemm`/`dgemm` compute C ← α·op(A)·op(B) + β·C with
 /// op(A): m×k, op(B): k×n, C: m×n; lda/ldb/ldc are the row strides of the matrices as stored.
 public enum BLAS {
     @inline(__always)
@@ -22,6 +22,44 @@ public enum BLAS {
             Int32(m), Int32(n), Int32(k),
             alpha, a, Int32(lda), b, Int32(ldb),
             beta, c, Int32(ldc))
+    }
+
+    /// Double-precision `sgemm` (the physics distances of Metrics sum kernels and covariances
+    /// whose differences are small against their size, so they work in Double).
+    @inline(__always)
+    public static func dgemm(
+        transA: Bool = false, transB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Double = 1,
+        a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int,
+        beta: Double = 0,
+        c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        cblas_dgemm(
+            CblasRowMajor,
+            transA ? CblasTrans : CblasNoTrans,
+            transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb),
+            beta, c, Int32(ldc))
+    }
+
+    /// C ← α·AᵀA + β·C for A row-major k×n (k rows of n features), C n×n: only C's upper
+    /// triangle is written (half the work of a GEMM); `symmetrize` copies it down.
+    @inline(__always)
+    public static func dsyrkTransposed(
+        n: Int, k: Int, alpha: Double = 1, a: UnsafePointer<Double>, lda: Int,
+        beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
+    }
+
+    /// Copies the upper triangle of the row-major n×n matrix `c` to its lower triangle.
+    public static func symmetrize(_ c: UnsafeMutablePointer<Double>, n: Int, ldc: Int) {
+        for i in 0..<n {
+            for j in 0..<i { c[i * ldc + j] = c[j * ldc + i] }
+        }
     }
 
     /// y ← α·op(A)·x + β·y, A row-major m×n.
