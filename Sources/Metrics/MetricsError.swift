@@ -10,6 +10,8 @@ public enum MetricsError: UserInputError, Equatable {
     case emptySample(String)
     /// Two samples with different feature counts.
     case dimensionMismatch(real: Int, generated: Int)
+    /// Fewer events than a metric needs (the physics distances: 3 per sample).
+    case tooFewEvents(sample: String, count: Int, needed: Int)
     /// A NaN or infinity in a sample; row and column are 0-based.
     case nonFiniteFeature(sample: String, row: Int, column: Int, value: Float)
 
@@ -22,6 +24,9 @@ public enum MetricsError: UserInputError, Equatable {
         case let .dimensionMismatch(real, generated):
             return "samples: real events have \(real) features but generated ones have \(generated); "
                 + "compare samples of the same kind"
+        case let .tooFewEvents(sample, count, needed):
+            return "\(sample) sample: it has \(count) event\(count == 1 ? "" : "s"), the physics distances need at least \(needed); "
+                + "give more events"
         case let .nonFiniteFeature(sample, row, column, value):
             return "\(sample) sample: event \(row), feature \(column) is \(value); "
                 + "remove or fix events with non-finite values"
