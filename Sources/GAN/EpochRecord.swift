@@ -1,5 +1,6 @@
 import JSONText
 import Foundation
+import Metrics
 import TrialProtocol
 
 /// One epoch's line of the worker protocol (docs/worker-protocol.md), kept in the checkpoint
@@ -17,22 +18,43 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var kProduct: Double
     public var trainSeconds: Double
     public var evalSeconds: Double?
+    // The physics distances of docs/science.md §6.1 (nil on epochs that are not evaluated,
+    // and in checkpoints written before they existed, which still decode).
+    public var fpd: Double?
+    public var fpdError: Double?
+    public var kpd: Double?
+    public var kpdError: Double?
+    public var kid: Double?
+    public var w1AsymmetryAlong: Double?
+    public var w1AsymmetryAcross: Double?
+    public var w1WidthAlong: Double?
+    public var w1WidthAcross: Double?
+    public var w1Sparsity: Double?
 
     public init(epoch: Int, losses: EpochLosses, prd: (raw: Double, physical: Double)?, lipschitz: LipschitzEstimate,
-                trainSeconds: Double, evalSeconds: Double?) {
+                trainSeconds: Double, evalSeconds: Double?, distances: PhysicsDistances? = nil) {
         self.epoch = epoch
         dLoss = losses.discriminator; gLoss = losses.generator; regLoss = losses.regularization
         rawPRD = prd?.raw; physPRD = prd?.physical
         lipschitzBound = lipschitz.bound; lipschitzEmpirical = lipschitz.empirical
         k = lipschitz.k; kProduct = lipschitz.kProduct
         self.trainSeconds = trainSeconds; self.evalSeconds = evalSeconds
+        fpd = distances?.fpd?.value; fpdError = distances?.fpd?.error
+        kpd = distances?.kpd?.value; kpdError = distances?.kpd?.error
+        kid = distances?.kid?.value
+        w1AsymmetryAlong = distances?.w1AsymmetryAlong; w1AsymmetryAcross = distances?.w1AsymmetryAcross
+        w1WidthAlong = distances?.w1WidthAlong; w1WidthAcross = distances?.w1WidthAcross
+        w1Sparsity = distances?.w1Sparsity
     }
 
     enum CodingKeys: String, CodingKey {
-        case epoch, k
+        case epoch, k, fpd, kpd, kid
         case dLoss = "d_loss", gLoss = "g_loss", regLoss = "reg_loss", rawPRD = "raw_prd", physPRD = "phys_prd"
         case lipschitzBound = "lipschitz_bound", lipschitzEmpirical = "lipschitz_empirical", kProduct = "k_product"
         case trainSeconds = "train_seconds", evalSeconds = "eval_seconds"
+        case fpdError = "fpd_err", kpdError = "kpd_err"
+        case w1AsymmetryAlong = "w1_asym_along", w1AsymmetryAcross = "w1_asym_across"
+        case w1WidthAlong = "w1_width_along", w1WidthAcross = "w1_width_across", w1Sparsity = "w1_sparsity"
     }
 
     /// The value of one protocol field (nil: not measured this epoch).
@@ -43,6 +65,16 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         case .regLoss: regLoss
         case .rawPRD: rawPRD
         case .physPRD: physPRD
+        case .fpd: fpd
+        case .fpdError: fpdError
+        case .kpd: kpd
+        case .kpdError: kpdError
+        case .kid: kid
+        case .w1AsymmetryAlong: w1AsymmetryAlong
+        case .w1AsymmetryAcross: w1AsymmetryAcross
+        case .w1WidthAlong: w1WidthAlong
+        case .w1WidthAcross: w1WidthAcross
+        case .w1Sparsity: w1Sparsity
         case .lipschitzBound: lipschitzBound
         case .lipschitzEmpirical: lipschitzEmpirical
         case .kProduct: kProduct

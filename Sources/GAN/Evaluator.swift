@@ -2,21 +2,37 @@ import Calo
 import Metrics
 import Tensor
 
+/// One evaluation's scores: SPEC §6's two PRDs and the physics distances of docs/science.md
+/// §6.1 (nil when the held-out sample has fewer than `PhysicsDistances.minimumEvents` events).
+public struct EpochScores: Sendable, Equatable {
+    public var rawPRD: Double
+    public var physicalPRD: Double
+    public var distances: PhysicsDistances?
+}
+
 /// Per-epoch evaluation of SPEC §6: one generated event per held-out test condition, then
 /// RAW PRD (features: the 900 values log(1 + E), E the mapped-back energies) and Physical
 /// PRD (the 54 features of §3, standardised with the real sample's statistics), each with
-/// k-means over `clusters` and the curve averaged over `prd_runs` clusterings.
-/// The real features are computed once; buffers are reused between epochs.
+/// k-means over `clusters` and the curve averaged over `prd_runs` clusterings; then FPD, KPD,
+/// KID and the W1s on the same 54 features (docs/science.md §6.1).
+/// The real features (and everything the distances and histograms need of them) are computed
+/// once; the generated events' buffers are reused between epochs.
 public final class Evaluator {
     public let test: CaloEvents
     let conditions: [Float]
     let realRaw: FeatureMatrix, realPhysical: FeatureMatrix
     let zOffset: Float, threshold: Float
     let prd: PRDEvaluator
+    let distances: PhysicsDistanceEvaluator?
+    let binning: PhysicsHistogramBinning
     private var energy: [Float]
+    private var generatedRaw: FeatureMatrix, generatedPhysical: FeatureMatrix
+    /// The seed of the events now in `energy` and the generated features (nil: none yet).
+    private var generatedSeed: UInt64?
 
+    /// `physicsDistances: false` scores the PRDs only (the benchmark's reference).
     public init(test: CaloEvents, statistics: ConditionStatistics, clusters: Int, runs: Int,
-                zOffset: Float, threshold: Float) throws {
+                zOffset: Float, threshold: Float, physicsDistances: Bool = true) throws {
         self.test = test; self.zOffset = zOffset; self.threshold = threshold
         conditions = statistics.standardisedConditions(test)
         let n = test.count
@@ -24,35 +40,53 @@ public final class Evaluator {
         realPhysical = FeatureMatrix(rows: n, columns: PhysicsFeatures.count,
                                      values: PhysicsFeatures.compute(test, zOffset: zOffset).values)
         prd = try PRDEvaluator(options: PRDOptions(clusters: clusters, runs: runs))
+        distances = physicsDistances && n >= PhysicsDistances.minimumEvents ? try PhysicsDistanceEvaluator(real: realPhysical) : nil
+        binning = PhysicsHistogramBinning(real: realPhysical)
         energy = [Float](repeating: 0, count: n * 900)
+        generatedRaw = FeatureMatrix(rows: n, columns: 900, values: [Float](repeating: 0, count: n * 900))
+        generatedPhysical = FeatureMatrix(rows: n, columns: PhysicsFeatures.count,
+                                          values: [Float](repeating: 0, count: n * PhysicsFeatures.count))
     }
 
-    /// (RAW PRD, Physical PRD) of `generator`; noise and clusterings seeded from `seed`.
-    public func evaluate(_ generator: any GeneratorNetwork, seed: UInt64) throws -> (raw: Double, physical: Double) {
+    /// Both PRDs and the physics distances of `generator`; noise, clusterings and the
+    /// distances' subsamples seeded from `seed`.
+    public func evaluate(_ generator: any GeneratorNetwork, seed: UInt64) throws -> EpochScores {
+        generate(generator, seed: seed)
+        let rawScore = try prd.evaluate(real: realRaw, generated: generatedRaw, seed: seed &* 2)
+        let physScore = try prd.evaluate(real: realPhysical, generated: generatedPhysical, seed: seed &* 2 &+ 1,
+                                         standardize: true)
+        let physics = try distances?.evaluate(generated: generatedPhysical, seed: seed)
+        return EpochScores(rawPRD: rawScore.auc, physicalPRD: physScore.auc, distances: physics)
+    }
+
+    /// The Appendix C histograms of `generator`'s events for the test conditions, drawn with
+    /// `seed` — the very events `evaluate(generator, seed: seed)` scored. Those are reused when
+    /// that was the last call (the generator must be unchanged since: the trainer passes the
+    /// last epoch's seed after training ended), and regenerated, identically, otherwise (after
+    /// a resume, or when the last epoch was not evaluated).
+    public func histograms(_ generator: any GeneratorNetwork, seed: UInt64) -> PhysicsHistograms {
+        if generatedSeed != seed { generate(generator, seed: seed) }
+        return binning.histograms(generated: generatedPhysical)
+    }
+
+    /// One event per test condition into `energy`, and its RAW and physics features.
+    private func generate(_ generator: any GeneratorNetwork, seed: UInt64) {
         var rng = SeededRandom(seed: seed, stream: 0xE7A1)
-        let n = test.count
         conditions.withUnsafeBufferPointer { c in
             energy.withUnsafeMutableBufferPointer { e in
                 EventSampler.generate(generator, conditions: c, threshold: threshold, rng: &rng, into: e)
             }
         }
-        var physical = [Float](repeating: 0, count: n * PhysicsFeatures.count)
         energy.withUnsafeBufferPointer { e in
             test.momentum.withUnsafeBufferPointer { m in
                 test.point.withUnsafeBufferPointer { p in
-                    physical.withUnsafeMutableBufferPointer { out in
+                    generatedPhysical.values.withUnsafeMutableBufferPointer { out in
                         _ = PhysicsFeatures.compute(energy: e, momentum: m, point: p, zOffset: zOffset, into: out)
                     }
                 }
             }
+            generatedRaw.values.withUnsafeMutableBufferPointer { Preprocessing.logTransform(e, into: $0) }
         }
-        var raw = [Float](repeating: 0, count: n * 900)
-        raw.withUnsafeMutableBufferPointer { o in energy.withUnsafeBufferPointer { Preprocessing.logTransform($0, into: o) } }
-        let rawScore = try prd.evaluate(real: realRaw, generated: FeatureMatrix(rows: n, columns: 900, values: raw),
-                                        seed: seed &* 2)
-        let physScore = try prd.evaluate(real: realPhysical,
-                                         generated: FeatureMatrix(rows: n, columns: PhysicsFeatures.count, values: physical),
-                                         seed: seed &* 2 &+ 1, standardize: true)
-        return (rawScore.auc, physScore.auc)
+        generatedSeed = seed
     }
 }

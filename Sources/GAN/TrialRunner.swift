@@ -30,7 +30,8 @@ public struct TrialOutcome: Sendable, Equatable {
 
 /// One trial from start (or checkpoint) to its end line: trains epoch by epoch, measures the
 /// Lipschitz figures, evaluates every `eval_every` epochs, writes the checkpoint, then emits
-/// the epoch's line (so a line seen means its checkpoint is on disk).
+/// the epoch's line (so a line seen means its checkpoint is on disk). A trial that completed
+/// then emits the `histograms` line (Appendix C data of the final generator), then `end`.
 public final class TrialRunner {
     public let config: TrialConfig
     public let settings: TrialSettings
@@ -43,8 +44,8 @@ public final class TrialRunner {
     }
 
     /// Runs the trial. `emit` receives each protocol line (stdout), `progress` human text (stderr).
-    /// `stopAfter` ends the run after that many epochs in total without an end line (tests of
-    /// resume; a killed worker).
+    /// `stopAfter` ends the run after that many epochs in total without the histograms and end
+    /// lines (tests of resume; a killed worker), even when that is every epoch.
     @discardableResult
     public func run(resume: Bool, stopAfter: Int? = nil, emit: (String) -> Void,
                     progress: (String) -> Void = { _ in }) throws -> TrialOutcome? {
@@ -85,16 +86,17 @@ public final class TrialRunner {
             }
             let trainSeconds = seconds(since: start)
             let evalStart = DispatchTime.now()
-            let epochSeed = settings.training.seed &* 0x9E37_79B9 &+ UInt64(epoch)
+            let epochSeed = Self.epochSeed(settings, epoch: epoch)
             let lipschitz = trainer.measureLipschitz(seed: epochSeed)
-            var prd: (raw: Double, physical: Double)?
+            var scores: EpochScores?
             var evalSeconds: Double?
             if epoch % settings.evaluation.evalEvery == 0 {
-                prd = try evaluator.evaluate(trainer.generator, seed: epochSeed)
+                scores = try evaluator.evaluate(trainer.generator, seed: epochSeed)
                 evalSeconds = seconds(since: evalStart)
             }
+            let prd = scores.map { (raw: $0.rawPRD, physical: $0.physicalPRD) }
             let record = EpochRecord(epoch: epoch, losses: losses, prd: prd, lipschitz: lipschitz,
-                                     trainSeconds: trainSeconds, evalSeconds: evalSeconds)
+                                     trainSeconds: trainSeconds, evalSeconds: evalSeconds, distances: scores?.distances)
             records.append(record)
             if let dir = checkpointDirectory {
                 let state = CheckpointState(config: config, epoch: epoch, discriminatorSteps: trainer.discriminatorStepCount,
@@ -104,10 +106,17 @@ public final class TrialRunner {
                                      discriminator: trainer.discriminator.store.stateBytes(), to: dir)
             }
             emit(record.jsonLine(replayed: false))
-            progress(String(format: "epoch %d/%d  D %.4f  G %.4f  reg %.4f  RAW %@  Phys %@  L %.3g  emp %.3g  Π|k| %.3g  (%.1f s + %.1f s)",
+            progress(String(format: "epoch %d/%d  D %.4f  G %.4f  reg %.4f  RAW %@  Phys %@  FPD %@  L %.3g  emp %.3g  Π|k| %.3g  (%.1f s + %.1f s)",
                             epoch, settings.epochs, losses.discriminator, losses.generator, losses.regularization,
                             prd.map { String(format: "%.3f", $0.raw) } ?? "–", prd.map { String(format: "%.3f", $0.physical) } ?? "–",
-                            lipschitz.bound, lipschitz.empirical, lipschitz.kProduct, trainSeconds, evalSeconds ?? 0))
+                            record.fpd.map { String(format: "%.3g", $0) } ?? "–", lipschitz.bound, lipschitz.empirical, lipschitz.kProduct, trainSeconds, evalSeconds ?? 0))
+        }
+        // A worker stopped (killed) after its last epoch's checkpoint but before this point
+        // resumes with every epoch done and lands here too, so the histograms line survives it.
+        if let stop = stopAfter, records.count >= stop, divergence == nil { return nil }
+        if divergence == nil, let last = records.last {
+            let histograms = evaluator.histograms(trainer.generator, seed: Self.epochSeed(settings, epoch: last.epoch))
+            emit(histograms.jsonLine(epoch: last.epoch))
         }
         let outcome = Self.outcome(settings: settings, records: records, divergence: divergence)
         emit(outcome.jsonLine)
@@ -142,6 +151,12 @@ public final class TrialRunner {
         let error: String? = divergence.map { "diverged: \($0.description)" } ?? qg.reason ?? check.reason
         return TrialOutcome(state: divergence == nil ? .completed : .diverged, epochs: records.count,
                             qualityGain: qg, boundCheck: check, error: error, divergedAtStep: divergence?.step)
+    }
+
+    /// The seed of epoch `epoch`'s Lipschitz measurement and evaluation (and of the final
+    /// histograms, drawn for the last epoch).
+    static func epochSeed(_ settings: TrialSettings, epoch: Int) -> UInt64 {
+        settings.training.seed &* 0x9E37_79B9 &+ UInt64(epoch)
     }
 
     private func seconds(since start: DispatchTime) -> Double {

@@ -65,15 +65,30 @@ public enum RegularizerParameter: String, CaseIterable, Hashable, Sendable {
 /// docs/science.md §7).
 public enum QualityMetric: String, Codable, CaseIterable, Hashable, Sendable {
     case physPRD = "phys_prd", rawPRD = "raw_prd"
+    /// The physics distances of docs/science.md §6.1; `w1_mean` is the mean of the five
+    /// recorded W1 columns.
+    case fpd, kpd, kid, w1Mean = "w1_mean"
+
+    /// The five W1 columns whose mean is `w1_mean`.
+    public static let w1Fields: [EpochField] = [.w1AsymmetryAlong, .w1AsymmetryAcross, .w1WidthAlong, .w1WidthAcross,
+                                                .w1Sparsity]
 
     /// Distances improve downwards: QG on them is the mean per-epoch decrease.
-    public var isDistance: Bool { false }
+    public var isDistance: Bool { self != .physPRD && self != .rawPRD }
 
-    /// The metric's value in one epoch's fields.
+    /// The metric's value in one epoch's fields (nil when a field it needs is missing).
     public func value(in epoch: (EpochField) -> Double?) -> Double? {
         switch self {
         case .physPRD: epoch(.physPRD)
         case .rawPRD: epoch(.rawPRD)
+        case .fpd: epoch(.fpd)
+        case .kpd: epoch(.kpd)
+        case .kid: epoch(.kid)
+        case .w1Mean:
+            Self.w1Fields.reduce(Optional(0.0)) { sum, field in
+                guard let sum, let value = epoch(field) else { return nil }
+                return sum + value
+            }.map { $0 / Double(Self.w1Fields.count) }
         }
     }
 }

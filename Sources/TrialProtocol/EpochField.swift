@@ -9,6 +9,22 @@ public enum EpochField: String, CaseIterable, Hashable, Sendable, Codable {
     case regLoss = "reg_loss"
     case rawPRD = "raw_prd"
     case physPRD = "phys_prd"
+    // The physics distances of docs/science.md §6.1 (lower is better), on evaluated epochs.
+    /// Fréchet physics distance and the standard error of its extrapolation.
+    case fpd
+    case fpdError = "fpd_err"
+    /// Kernel physics distance (quartic MMD²) and half its 16–84 % inter-quantile range.
+    case kpd
+    case kpdError = "kpd_err"
+    /// The same estimator with the cubic kernel (the HingeRLC paper's KID).
+    case kid
+    /// Wasserstein-1 distances of the four scalar physics features, in their own units.
+    case w1AsymmetryAlong = "w1_asym_along"
+    case w1AsymmetryAcross = "w1_asym_across"
+    case w1WidthAlong = "w1_width_along"
+    case w1WidthAcross = "w1_width_across"
+    /// The mean Wasserstein-1 distance over the 50 sparsity features.
+    case w1Sparsity = "w1_sparsity"
     case lipschitzBound = "lipschitz_bound"
     case lipschitzEmpirical = "lipschitz_empirical"
     /// Π|k_i|, D's trainable scales.

@@ -22,8 +22,9 @@ public struct QualityGain: Codable, Sendable, Equatable {
     public static func compute(_ series: [Double], epochs: Int = 30, metric: QualityMetric) -> QualityGain {
         var gain = compute(physicalPRD: series, epochs: epochs)
         if metric.isDistance {
-            gain.value = gain.value.map { -$0 }
-            gain.slope = gain.slope.map { -$0 }
+            // 0 − x rather than −x: a flat series gains 0, not −0 (which JSON prints as -0.0).
+            gain.value = gain.value.map { 0 - $0 }
+            gain.slope = gain.slope.map { 0 - $0 }
         }
         gain.reason = gain.reason?.replacingOccurrences(of: "Physical PRD", with: metric.rawValue)
         return gain

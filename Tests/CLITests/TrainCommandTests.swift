@@ -23,16 +23,33 @@ import Testing
                                 "--checkpoint-dir", dir.path] + Self.small)
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
-        #expect(lines.count == 3)
+        #expect(lines.count == 4)
         let objects = lines.compactMap(Self.json)
         #expect(objects.count == lines.count, "every stdout line is one JSON object")
-        #expect(objects.map { $0["type"] as? String } == ["epoch", "epoch", "end"])
-        let epochKeys: Set = ["type", "epoch", "d_loss", "g_loss", "reg_loss", "raw_prd", "phys_prd", "lipschitz_bound",
+        #expect(objects.map { $0["type"] as? String } == ["epoch", "epoch", "histograms", "end"])
+        let epochKeys: Set = ["type", "epoch", "d_loss", "g_loss", "reg_loss", "raw_prd", "phys_prd",
+                              "fpd", "fpd_err", "kpd", "kpd_err", "kid", "w1_asym_along", "w1_asym_across",
+                              "w1_width_along", "w1_width_across", "w1_sparsity", "lipschitz_bound",
                               "lipschitz_empirical", "k", "k_product", "train_seconds", "eval_seconds", "replayed"]
         #expect(Set(objects[0].keys) == epochKeys)
+        for key in ["fpd", "fpd_err", "kpd", "kpd_err", "kid", "w1_asym_along", "w1_sparsity"] {
+            #expect(objects[1][key] is Double, "\(key): \(objects[1][key] ?? "missing")")
+        }
         #expect((objects[1]["k"] as? [Double])?.count == 3)
         #expect(objects[1]["epoch"] as? Int == 2 && objects[0]["replayed"] as? Bool == false)
-        let end = objects[2]
+        // The Appendix C line: 4 scalar features on 40 shared bins, the mean sparsity curve.
+        let histograms = objects[2]
+        #expect(histograms["epoch"] as? Int == 2 && histograms["real_events"] as? Int == 100
+                && histograms["generated_events"] as? Int == 100)
+        for name in ["asym_along", "asym_across", "width_along", "width_across"] {
+            let h = try #require(histograms[name] as? [String: Any], "\(name)")
+            #expect((h["edges"] as? [Double])?.count == 41)
+            #expect((h["real"] as? [Int])?.reduce(0, +) == 100 && (h["generated"] as? [Int])?.reduce(0, +) == 100)
+        }
+        let sparsity = try #require(histograms["sparsity"] as? [String: Any])
+        #expect((sparsity["alpha"] as? [Double])?.count == 50 && (sparsity["real"] as? [Double])?.count == 50
+                && (sparsity["generated"] as? [Double])?.count == 50)
+        let end = objects[3]
         let endKeys: Set = ["type", "state", "epochs", "qg", "qg_slope", "l_30", "two_over_l_30", "lr_within_bound",
                             "two_over_m", "error", "diverged_at_step"]
         #expect(Set(end.keys) == endKeys)
@@ -44,8 +61,10 @@ import Testing
         let again = try Binary.run(["train", "--epochs", "2", "--regularizer", "hinge", "--margin", "4",
                                     "--checkpoint-dir", dir.path, "--resume"] + Self.small)
         let replayed = again.stdout.split(separator: "\n").compactMap(Self.json)
-        #expect(again.status == 0 && replayed.count == 3)
+        #expect(again.status == 0 && replayed.count == 4)
         #expect(replayed.prefix(2).allSatisfy { $0["replayed"] as? Bool == true })
+        // …including the histograms line, the same numbers from the restored generator.
+        #expect(again.stdout.split(separator: "\n")[2] == lines[2])
     }
 
     @Test func configFileAndQualityGain() throws {

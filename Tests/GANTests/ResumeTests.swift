@@ -8,8 +8,9 @@ import Testing
 @Suite(.serialized) struct ResumeTests {
     /// Every field of an epoch line but the timings.
     static func metrics(_ o: [String: Any]) -> String {
-        let keys = ["epoch", "d_loss", "g_loss", "reg_loss", "raw_prd", "phys_prd", "lipschitz_bound",
-                    "lipschitz_empirical", "k", "k_product"]
+        let keys = ["epoch", "d_loss", "g_loss", "reg_loss", "raw_prd", "phys_prd", "fpd", "fpd_err", "kpd", "kpd_err", "kid",
+                    "w1_asym_along", "w1_asym_across", "w1_width_along", "w1_width_across", "w1_sparsity",
+                    "lipschitz_bound", "lipschitz_empirical", "k", "k_product"]
         return keys.map { "\($0)=\(o[$0].map { "\($0)" } ?? "nil")" }.joined(separator: " ")
     }
 

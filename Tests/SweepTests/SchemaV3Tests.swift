@@ -64,6 +64,7 @@ import TrialProtocol
         }
         let rowsBefore = try old.read { db in try Row.fetchAll(db, sql: "SELECT * FROM trials ORDER BY id").map(\.description) }
         let epochsBefore = try old.read { db in try Row.fetchAll(db, sql: "SELECT * FROM epochs ORDER BY trial_id, epoch").map(\.description) }
+        let epochColumnsBefore = try old.read { db in try db.columns(in: "epochs").map(\.name) }
         let columnsBefore = try old.read { db in try db.columns(in: "trials").map(\.name) }
         try old.close()
 
@@ -75,12 +76,14 @@ import TrialProtocol
                   columns: try db.columns(in: "trials").map(\.name),
                   // Column by column in v2's order (v2's ALTER had put job_id last, where v3's CREATE has it).
                   rows: try Row.fetchAll(db, sql: "SELECT \(columnsBefore.joined(separator: ", ")) FROM trials ORDER BY id").map(\.description),
-                  epochs: try Row.fetchAll(db, sql: "SELECT * FROM epochs ORDER BY trial_id, epoch").map(\.description),
+                  // v2's epoch columns (v4 adds the physics distances, NULL here).
+                  epochs: try Row.fetchAll(db, sql: "SELECT \(epochColumnsBefore.joined(separator: ", ")) FROM epochs ORDER BY trial_id, epoch")
+                      .map(\.description),
                   indexed: try db.indexes(on: "trials").contains { $0.name == "trials_by_state" && $0.columns == ["sweep_id", "state"] },
                   foreignKeyProblems: try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count,
                   decisionsTable: try db.tableExists("rung_decisions"))
         }
-        #expect(after.version == 4)
+        #expect(after.version == 5)  // v3, v4 (arch), v5 (the physics distances' epoch columns)
         #expect(after.columns == columnsBefore + ["arch"])
         #expect(try store.read { db in try String.fetchAll(db, sql: "SELECT arch FROM trials ORDER BY id") }
                 == ["resnet", "dcgan", "dcgan", "dcgan", "dcgan", "dcgan"])

@@ -189,7 +189,7 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
             (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "SELECT version FROM schema_version")!)
         }
         #expect(mode == "wal")
-        #expect(version == 4)
+        #expect(version == 5)
         // Reopening migrates nothing twice.
         _ = try SQLiteTrialStore(path: path)
     }

@@ -52,3 +52,32 @@ import Testing
         #expect(try JSONDecoder().decode(QualityGain.self, from: JSONEncoder().encode(qg)) == qg)
     }
 }
+
+/// QG on the physics distances (docs/science.md §6.1, §7): lower is better, so QG is the mean
+/// per-epoch decrease.
+@Suite struct DistanceQualityGainTests {
+    /// By hand: d = (.5, .4, .45, .2, .1) over N_e = 5: QG = −(0.1 − 0.5)/5 = 0.08; the slope
+    /// of d is Σ(i − 3)(d_i − 0.33)/10 = −1.0/10, negated 0.1.
+    @Test func aFallingDistanceHasAPositiveGain() {
+        let series = [0.5, 0.4, 0.45, 0.2, 0.1]
+        for metric in [QualityMetric.fpd, .kpd, .kid, .w1Mean] {
+            let qg = QualityGain.compute(series, epochs: 5, metric: metric)
+            #expect(abs(qg.value! - 0.08) < 1e-15 && abs(qg.slope! - 0.1) < 1e-15, "\(metric)")
+        }
+        let asPRD = QualityGain.compute(series, epochs: 5, metric: .physPRD)
+        #expect(abs(asPRD.value! + 0.08) < 1e-15)
+        #expect(QualityGain.compute([0.1, .nan], epochs: 2, metric: .fpd).reason == "fpd of epoch 2 is nan")
+        // A flat distance gains exactly 0, not −0 (which JSON would print as -0.0).
+        #expect(QualityGain.compute([0.2, 0.2], epochs: 2, metric: .kpd).value!.sign == .plus)
+    }
+
+    @Test func metricsReadTheirEpochFields() {
+        let fields: [EpochField: Double] = [.physPRD: 0.3, .fpd: 0.02, .kpd: 0.004, .kid: 0.001, .w1AsymmetryAlong: 0.1,
+                                            .w1AsymmetryAcross: 0.2, .w1WidthAlong: 0.3, .w1WidthAcross: 0.4, .w1Sparsity: 0.5]
+        #expect(QualityMetric.fpd.value { fields[$0] } == 0.02 && QualityMetric.kid.value { fields[$0] } == 0.001)
+        // w1_mean: the mean of the five W1 columns (0.1 + … + 0.5)/5; missing when one is.
+        #expect(abs(QualityMetric.w1Mean.value { fields[$0] }! - 0.3) < 1e-15)
+        #expect(QualityMetric.w1Mean.value { $0 == .w1Sparsity ? nil : fields[$0] } == nil)
+        #expect(QualityMetric.allCases.filter(\.isDistance) == [.fpd, .kpd, .kid, .w1Mean])
+    }
+}

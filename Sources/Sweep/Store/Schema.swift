@@ -4,7 +4,7 @@ import GRDB
 /// the file): migrations may add, never rename or drop. `schema_version` holds one row with
 /// the version the last migration set.
 enum Schema {
-    static let version = 4
+    static let version = 5
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -146,6 +146,23 @@ enum Schema {
                 ALTER TABLE trials ADD COLUMN arch TEXT NOT NULL DEFAULT 'dcgan';
                 UPDATE trials SET arch = coalesce(json_extract(params_json, '$.model.arch'), 'dcgan');
                 UPDATE schema_version SET version = 4;
+                """)
+        }
+        // v5 (issue 11): the physics distances of docs/science.md §6.1 per epoch (EpochField);
+        // rows of older workers, or of epochs not evaluated, keep NULL.
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: """
+                ALTER TABLE epochs ADD COLUMN fpd REAL;
+                ALTER TABLE epochs ADD COLUMN fpd_err REAL;
+                ALTER TABLE epochs ADD COLUMN kpd REAL;
+                ALTER TABLE epochs ADD COLUMN kpd_err REAL;
+                ALTER TABLE epochs ADD COLUMN kid REAL;
+                ALTER TABLE epochs ADD COLUMN w1_asym_along REAL;
+                ALTER TABLE epochs ADD COLUMN w1_asym_across REAL;
+                ALTER TABLE epochs ADD COLUMN w1_width_along REAL;
+                ALTER TABLE epochs ADD COLUMN w1_width_across REAL;
+                ALTER TABLE epochs ADD COLUMN w1_sparsity REAL;
+                UPDATE schema_version SET version = 5;
                 """)
         }
         return migrator
