@@ -7,7 +7,10 @@ RESULTS ?= results
 SPEC ?= sweeps/default.yaml
 BIN = .build/release/lipsweep
 
-.PHONY: all deps torch build test sweep bench clean
+.PHONY: all deps torch python-deps build test sweep bench clean
+
+comma := ,
+space := $(subst ,, )
 
 all: build
 
@@ -52,6 +55,7 @@ deps:
 	fi; \
 	command -v $(SWIFT) >/dev/null || { echo "deps: swift not found on PATH (Swift 6.2 or newer is needed)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory torch
+	@$(MAKE) --no-print-directory python-deps
 
 # PyTorch (CPU) and numpy for the ResNet twin's tests and bench (scripts/twin_resnet.py); as
 # root when missing. A CPU wheel in pip's configured find-links directory installs first without
@@ -66,6 +70,23 @@ torch:
 	echo "deps: installing torch (CPU) and numpy"; \
 	python3 -m pip install -q --no-index --no-deps torch >/dev/null 2>&1; \
 	python3 -m pip install -q torch numpy || { echo "deps: pip install torch numpy failed" >&2; exit 1; }
+
+# numpy and scipy for $(PYTHON) (the python3 the tests run): the physics distances' reference
+# implementation (Tests/scripts/physics_distances.py). As root: Debian's packages when that
+# python3 is Debian's, else pip. Otherwise a note; the test then skips, saying why.
+PYTHON_MODULES = numpy scipy.optimize scipy.stats
+python-deps:
+	@$(PYTHON) -c "import $(subst $(space),$(comma),$(PYTHON_MODULES))" 2>/dev/null && exit 0; \
+	if [ "$$(id -u)" != "0" ]; then \
+	  echo "deps: $(PYTHON) lacks numpy/scipy (the reference test of the physics distances will be skipped) — run: sudo apt-get install -y python3-numpy python3-scipy, or $(PYTHON) -m pip install numpy scipy" >&2; exit 0; \
+	fi; \
+	echo "deps: installing numpy and scipy for $$(command -v $(PYTHON))"; \
+	if [ "$$(readlink -f "$$(command -v $(PYTHON))")" = "$$(readlink -f /usr/bin/python3)" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-scipy >/dev/null; \
+	else \
+	  $(PYTHON) -m pip install -q numpy scipy 2>/dev/null || $(PYTHON) -m pip install -q --break-system-packages numpy scipy; \
+	fi; \
+	$(PYTHON) -c "import $(subst $(space),$(comma),$(PYTHON_MODULES))" || { echo "deps: could not install numpy and scipy for $(PYTHON)" >&2; exit 1; }
 
 build: deps
 	$(SWIFT) build -c release

@@ -9,6 +9,9 @@ let sections: [BenchSection] = [
     BenchSection(name: "calo", summary: "simulator, features, npz I/O") { runCaloBench() },
     BenchSection(name: "metrics", summary: "k-means and PRD at the preset shapes") { runMetricsBench() },
     BenchSection(name: "gan", summary: "GAN training samples/s (twin protocol), evaluation time, worker RSS") { runGANBench() },
+    BenchSection(name: "distances", summary: "evaluation per epoch, PRD only vs PRD + FPD/KPD/KID/W1 (tiny, small)") {
+        runPhysicsDistanceBench()
+    },
     // The figures (same as gan); `gan-train PRESET THREADS` times one training case only (profiling).
     resnetBenchSection,
     BenchSection(name: "gan-train", summary: "as gan; with PRESET THREADS, that training case only", inAll: false) {
