@@ -41,9 +41,7 @@ public struct KMeansOptions: Codable, Sendable, Equatable {
 
     /// Throws on the first value out of range, naming it.
     public func validate() throws(MetricsError) {
-        func check(_ ok: Bool, _ name: String, _ value: Any, _ allowed: String) throws(MetricsError) {
-            if !ok { throw .invalidOption(name: name, value: "\(value)", allowed: allowed) }
-        }
+        let check = MetricsError.check
         try check(clusters >= 1, "clusters", clusters, "an integer ≥ 1")
         try check(batchSize >= 1, "batch size", batchSize, "an integer ≥ 1")
         try check(minIterations >= 0, "minimum iterations", minIterations, "an integer ≥ 0")

@@ -15,6 +15,11 @@ public enum MetricsError: UserInputError, Equatable {
     /// A NaN or infinity in a sample; row and column are 0-based.
     case nonFiniteFeature(sample: String, row: Int, column: Int, value: Float)
 
+    /// Throws `.invalidOption` naming the option when `ok` is false (the options' validation).
+    static func check(_ ok: Bool, _ name: String, _ value: Any, _ allowed: String) throws(MetricsError) {
+        if !ok { throw .invalidOption(name: name, value: "\(value)", allowed: allowed) }
+    }
+
     public var description: String {
         switch self {
         case let .invalidOption(name, value, allowed):

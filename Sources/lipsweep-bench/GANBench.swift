@@ -73,15 +73,21 @@ func trainingThroughput(_ preset: Preset, _ architecture: Architecture, threads:
                       samplesPerCPUSecond: samples / (cpu / Double(threads)))
 }
 
+/// What an evaluation of `preset` needs: its sizes, simulated training and held-out events
+/// (seed 1), and a randomly initialised generator (seed 1).
+func evaluationSetup(_ preset: Preset) -> (p: PresetValues, trial: TrialData, generator: Generator) {
+    let p = PresetValues(preset)
+    let events = ShowerSimulator.simulate(count: p.trainEvents + p.testEvents, seed: 1)
+    let trial = TrialData.make(train: events.slice(0..<p.trainEvents),
+                               test: events.slice(p.trainEvents..<(p.trainEvents + p.testEvents)), zOffset: 7)
+    var rng = SeededRandom(seed: 1)
+    return (p, trial, Generator(config: ModelConfig(preset: preset), maxBatch: p.batch, rng: &rng))
+}
+
 /// Time of one evaluation and the peak RSS of a real worker.
 func runGANEvaluationBench() {
     for preset in [Preset.tiny, .small] {
-        let p = PresetValues(preset)
-        let events = ShowerSimulator.simulate(count: p.trainEvents + p.testEvents, seed: 1)
-        let trial = TrialData.make(train: events.slice(0..<p.trainEvents),
-                                   test: events.slice(p.trainEvents..<(p.trainEvents + p.testEvents)), zOffset: 7)
-        var rng = SeededRandom(seed: 1)
-        let g = Generator(config: ModelConfig(preset: preset), maxBatch: p.batch, rng: &rng)
+        let (p, trial, g) = evaluationSetup(preset)
         guard let evaluator = try? Evaluator(test: trial.test, statistics: trial.statistics, clusters: p.clusters,
                                              runs: p.prdRuns, zOffset: 7, threshold: 0.01) else { continue }
         let start = DispatchTime.now().uptimeNanoseconds

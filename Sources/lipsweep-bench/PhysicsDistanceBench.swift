@@ -3,6 +3,7 @@ import Foundation
 import GAN
 import Metrics
 import Tensor
+import TrialProtocol
 
 /// Evaluation time per epoch with and without the physics distances (issue 11's goal: FPD,
 /// KPD, KID and the W1s together add at most 25 % to the PRD-only evaluation), on the `tiny`
@@ -24,12 +25,7 @@ func runPhysicsDistanceBench() {
     let rounds = 7
     print("== evaluation per epoch: PRD only (today) vs PRD + FPD, KPD, KID, W1 (1 thread, best of \(rounds)) ==")
     for preset in [Preset.tiny, .small] {
-        let p = PresetDefaults(preset)
-        let events = ShowerSimulator.simulate(count: p.trainEvents + p.testEvents, seed: 1)
-        let trial = TrialData.make(train: events.slice(0..<p.trainEvents),
-                                   test: events.slice(p.trainEvents..<(p.trainEvents + p.testEvents)), zOffset: 7)
-        var rng = SeededRandom(seed: 1)
-        let g = Generator(config: ModelConfig(preset: preset), maxBatch: p.batch, rng: &rng)
+        let (p, trial, g) = evaluationSetup(preset)
         func evaluator(distances: Bool) -> Evaluator? {
             try? Evaluator(test: trial.test, statistics: trial.statistics, clusters: p.clusters, runs: p.prdRuns,
                            zOffset: 7, threshold: 0.01, physicsDistances: distances)
@@ -90,7 +86,7 @@ private func generatedEnergy(_ g: Generator, trial: TrialData) -> [Float] {
 /// Repeats one distance of simulated against simulated events of the preset's test size.
 private func profileDistance(preset: Preset, name: String) {
     let selections: [String: PhysicsDistanceSelection] = ["fpd": .fpd, "kernel": .kernel, "w1": .w1]
-    let n = PresetDefaults(preset).testEvents
+    let n = PresetValues(preset).testEvents
     guard let selection = selections[name],
           let distances = try? PhysicsDistanceEvaluator(real: features(ShowerSimulator.simulate(count: n, seed: 1))) else {
         print("usage: lipsweep-bench distances tiny|small fpd|kernel|w1")

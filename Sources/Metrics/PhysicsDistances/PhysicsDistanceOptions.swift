@@ -28,9 +28,7 @@ public struct PhysicsDistanceOptions: Codable, Sendable, Equatable {
 
     /// Throws on the first value out of range, naming it.
     public func validate() throws(MetricsError) {
-        func check(_ ok: Bool, _ name: String, _ value: Any, _ allowed: String) throws(MetricsError) {
-            if !ok { throw .invalidOption(name: name, value: "\(value)", allowed: allowed) }
-        }
+        let check = MetricsError.check
         try check(fpdPoints >= 3, "FPD points", fpdPoints, "an integer ≥ 3 (a line and its error need 3 points)")
         try check(fpdBatches >= 1, "FPD batches", fpdBatches, "an integer ≥ 1")
         if let n = fpdMinimumSize { try check(n >= 2, "FPD minimum size", n, "an integer ≥ 2") }
