@@ -198,13 +198,25 @@ private func epochs(_ lines: [WorkerLine]) -> [EpochRecord] {
                 ALTER TABLE sweeps DROP COLUMN pruning_json;
                 ALTER TABLE trials DROP COLUMN job_id;
                 ALTER TABLE sweeps DROP COLUMN executor_json;
-                DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3');
+                ALTER TABLE trials DROP COLUMN arch;
+                ALTER TABLE epochs DROP COLUMN fpd;
+                ALTER TABLE epochs DROP COLUMN fpd_err;
+                ALTER TABLE epochs DROP COLUMN kpd;
+                ALTER TABLE epochs DROP COLUMN kpd_err;
+                ALTER TABLE epochs DROP COLUMN kid;
+                ALTER TABLE epochs DROP COLUMN w1_asym_along;
+                ALTER TABLE epochs DROP COLUMN w1_asym_across;
+                ALTER TABLE epochs DROP COLUMN w1_width_along;
+                ALTER TABLE epochs DROP COLUMN w1_width_across;
+                ALTER TABLE epochs DROP COLUMN w1_sparsity;
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5');
                 UPDATE schema_version SET version = 1;
                 """)
         }
         try queue.close()
         let migrated = try SQLiteTrialStore(path: path)
-        #expect(try migrated.read { db in try Int.fetchOne(db, sql: "SELECT version FROM schema_version") } == 4)
+        #expect(try migrated.read { db in try Int.fetchOne(db, sql: "SELECT version FROM schema_version") } == 5)
+        #expect(try migrated.read { db in try db.columns(in: "epochs").map(\.name).suffix(2) } == ["w1_width_across", "w1_sparsity"])
         let again = try #require(try migrated.trial(id: trial.id))
         #expect(again.state == .running && again.configHash == trial.configHash && again.jobID == nil)
         try migrated.assignWorker(trialID: trial.id, pid: nil, jobID: "5_0")
