@@ -11,7 +11,8 @@ import Testing
                                       "--checkpoint-dir", ck] + TrainCommandTests.small)
         #expect(trained.status == 0, "stderr: \(trained.stderr)")
         let lines = trained.stdout.split(separator: "\n").compactMap(TrainCommandTests.json)
-        #expect(lines.map { $0["type"] as? String } == ["epoch", "end"])
+        #expect(lines.map { $0["type"] as? String } == ["epoch", "histograms", "end"])
+        #expect(lines.first?["fpd"] is Double && lines.first?["w1_sparsity"] is Double)
         #expect((lines.first?["lipschitz_bound"] as? Double ?? 0) >= (lines.first?["lipschitz_empirical"] as? Double ?? 1))
         let conditions = dir.appendingPathComponent("c.npz").path, out = dir.appendingPathComponent("g.npz").path
         #expect(try Binary.run(["simulate", "--events", "50", "--output", conditions]).status == 0)
