@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
 import Sweep
+import TrialProtocol
 import UserErrors
+
+extension QualityMetric: ExpressibleByArgument {}
 
 /// What `lipsweep export` writes: one of the tables, or the sweep as an Optuna journal.
 enum ExportKind: String, CaseIterable, ExpressibleByArgument {
@@ -17,10 +20,12 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Export QG per grid point, epochs in long format, best PRD against Lipschitz, a boundary search's brackets, or an Optuna journal.",
         discussion: """
-            qg: one row per regularizer × margin × alpha × lambda × lr over seeds (trials, QG mean and \
-            sample sd, mean L_30, 2/L_30, 2/m, fraction within the bound, fraction diverged). \
+            qg: one row per regularizer × arch × loss × margin × alpha × lambda × lr over seeds (the QG \
+            metric, trials, QG mean and sample sd, mean L_30, 2/L_30, 2/m, fraction within the bound, \
+            fraction diverged); --metric recomputes QG from the stored epochs on another series \
+            (phys_prd, raw_prd, fpd, kpd, kid, w1_mean; a distance's QG is its mean per-epoch decrease). \
             epochs: one row per trial × epoch. prd-vs-l: one row per trial, its best min(RAW, Physical) \
-            PRD and the Lipschitz bound at that epoch. boundary (a sweep with `search: {kind: boundary}`): \
+            PRD and the Lipschitz bound at that epoch, and its lowest FPD and KPD with the bound at theirs. boundary (a sweep with `search: {kind: boundary}`): \
             one row per combination of the other axes, its bracket lr_lo..lr_hi (empty when there is no \
             crossing), the trials it took, mean L_30 and 2/L_30 of the bracket's trials, 2/m. optuna: the sweep as an Optuna journal file \
             (one study, one Optuna trial per trial, per-epoch learning curves) for `optuna-dashboard FILE` \
@@ -34,6 +39,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("optuna only: the study's objective, \(OptunaObjective.all.map(\.name).joined(separator: ", ")) (default: qg).",
                                valueName: "NAME"))
     var objective: String?
+    @Option(help: ArgumentHelp("qg only: recompute QG on this series: \(QualityMetric.allCases.map(\.rawValue).joined(separator: ", ")) (default: each trial's qg.metric).",
+                               valueName: "METRIC"))
+    var metric: QualityMetric?
     @Option(help: ArgumentHelp("Output file; - for standard output (default: RESULTS/exports/<sweep>-<kind>.<format>, or <sweep>-optuna.log).",
                                valueName: "FILE"))
     var output: String?
@@ -41,6 +49,9 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         if kind == .optuna, format != nil {
             throw InvalidInput("--format: an Optuna journal has one format; leave --format out for `export optuna`")
+        }
+        if kind != .qg, metric != nil {
+            throw InvalidInput("--metric applies to `export qg` only; leave it out for `export \(kind.rawValue)`")
         }
         if kind != .optuna, objective != nil {
             throw InvalidInput("--objective applies to `export optuna` only; leave it out for `export \(kind.rawValue)`")
@@ -54,10 +65,11 @@ struct ExportCommand: ParsableCommand {
             return
         }
         let format = format ?? .csv
-        let text = try table.table(store: store, sweepID: s.id).render(format)
+        let text = try table.table(store: store, sweepID: s.id, metric: metric).render(format)
         if output == "-" { print(text, terminator: ""); return }
         let ext = format == .table ? "txt" : format.rawValue
-        try ResultsOption.write(text, to: output.map { URL(fileURLWithPath: $0) } ?? exports.appendingPathComponent("\(s.name)-\(kind.rawValue).\(ext)"))
+        let name = metric.map { "\(kind.rawValue)-\($0.rawValue)" } ?? kind.rawValue
+        try ResultsOption.write(text, to: output.map { URL(fileURLWithPath: $0) } ?? exports.appendingPathComponent("\(s.name)-\(name).\(ext)"))
     }
 
     static func parseObjective(_ name: String) throws -> OptunaObjective {

@@ -10,6 +10,7 @@ final class MemoryTrialStore: TrialStore, @unchecked Sendable {   // guarded by 
     private var sweepRows: [SweepRecord] = []
     private var trialRows: [Int64: TrialRecord] = [:]
     private var epochRows: [Int64: [Int: EpochRecord]] = [:]
+    private var histogramRows: [Int64: [Int: HistogramsLine]] = [:]
     private var decisionRows: [RungDecision] = []
     private var nextTrialID: Int64 = 1
 
@@ -104,6 +105,15 @@ final class MemoryTrialStore: TrialStore, @unchecked Sendable {   // guarded by 
     func recordEpoch(trialID: Int64, _ epoch: EpochRecord) throws {
         try move(trialID, to: .running, from: [.running]) { _ in }
         locked { epochRows[trialID, default: [:]][epoch.epoch] = epoch }
+    }
+
+    func recordHistograms(trialID: Int64, _ line: HistogramsLine) throws {
+        try move(trialID, to: .running, from: [.running]) { _ in }
+        locked { histogramRows[trialID, default: [:]][line.epoch] = line }
+    }
+
+    func histograms(trialID: Int64) throws -> HistogramsLine? {
+        locked { histogramRows[trialID]?.max { $0.key < $1.key }?.value }
     }
 
     func finish(trialID: Int64, _ outcome: TrialOutcome) throws {

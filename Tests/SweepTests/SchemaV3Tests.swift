@@ -83,7 +83,7 @@ import TrialProtocol
                   foreignKeyProblems: try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count,
                   decisionsTable: try db.tableExists("rung_decisions"))
         }
-        #expect(after.version == 5)  // v3, v4 (arch), v5 (the physics distances' epoch columns)
+        #expect(after.version == 6)  // v3, v4 (arch), v5 (the physics distances' epoch columns), v6 (histograms)
         #expect(after.columns == columnsBefore + ["arch"])
         #expect(try store.read { db in try String.fetchAll(db, sql: "SELECT arch FROM trials ORDER BY id") }
                 == ["resnet", "dcgan", "dcgan", "dcgan", "dcgan", "dcgan"])

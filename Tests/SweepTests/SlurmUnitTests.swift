@@ -194,6 +194,7 @@ private func epochs(_ lines: [WorkerLine]) -> [EpochRecord] {
         try queue.write { db in
             try db.execute(sql: """
                 DROP TABLE rung_decisions;
+                DROP TABLE histograms;
                 ALTER TABLE sweeps DROP COLUMN search_json;
                 ALTER TABLE sweeps DROP COLUMN pruning_json;
                 ALTER TABLE trials DROP COLUMN job_id;
@@ -209,13 +210,14 @@ private func epochs(_ lines: [WorkerLine]) -> [EpochRecord] {
                 ALTER TABLE epochs DROP COLUMN w1_width_along;
                 ALTER TABLE epochs DROP COLUMN w1_width_across;
                 ALTER TABLE epochs DROP COLUMN w1_sparsity;
-                DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5');
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5', 'v6');
                 UPDATE schema_version SET version = 1;
                 """)
         }
         try queue.close()
         let migrated = try SQLiteTrialStore(path: path)
-        #expect(try migrated.read { db in try Int.fetchOne(db, sql: "SELECT version FROM schema_version") } == 5)
+        #expect(try migrated.read { db in try Int.fetchOne(db, sql: "SELECT version FROM schema_version") } == 6)
+        #expect(try migrated.read { db in try db.tableExists("histograms") })
         #expect(try migrated.read { db in try db.columns(in: "epochs").map(\.name).suffix(2) } == ["w1_width_across", "w1_sparsity"])
         let again = try #require(try migrated.trial(id: trial.id))
         #expect(again.state == .running && again.configHash == trial.configHash && again.jobID == nil)

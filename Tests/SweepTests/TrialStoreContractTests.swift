@@ -86,6 +86,26 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
         #expect(throws: StoreError.noSuchTrial(9999)) { try store.claim(trialID: 9999, workerPID: nil) }
     }
 
+    @Test(arguments: Backend.allCases) func histogramsAreAnUpsertWhileRunningAndTheLastEpochIsRead(_ backend: Backend) throws {
+        let store = try backend.make()
+        let (_, trials) = try seeded(store)
+        let id = trials[1].id
+        func line(_ epoch: Int, _ count: Int) -> HistogramsLine {
+            let f = HistogramsLine.Feature(edges: [0, 0.5, 1], real: [count, 1], generated: [1, count])
+            return HistogramsLine(epoch: epoch, realEvents: count + 1, generatedEvents: count + 1, asymAlong: f, asymAcross: f,
+                                  widthAlong: f, widthAcross: f, sparsity: .init(alpha: [1e-5, 1], real: [0.5, 0.1], generated: [0.4, 0.2]))
+        }
+        #expect(throws: StoreError.self) { try store.recordHistograms(trialID: id, line(3, 2)) }
+        #expect(try store.histograms(trialID: id) == nil)
+        try store.claim(trialID: id, workerPID: nil)
+        try store.recordHistograms(trialID: id, line(3, 2))
+        try store.recordHistograms(trialID: id, line(3, 5))       // a resumed worker sends it again
+        #expect(try store.histograms(trialID: id) == line(3, 5))
+        try store.recordHistograms(trialID: id, line(2, 7))
+        #expect(try store.histograms(trialID: id) == line(3, 5), "the last epoch's")
+        #expect(HistogramsLine.parse(line(3, 5).json) == line(3, 5))
+    }
+
     @Test(arguments: Backend.allCases) func epochUpsertIsIdempotent(_ backend: Backend) throws {
         let store = try backend.make()
         let (_, trials) = try seeded(store)
@@ -189,7 +209,7 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
             (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "SELECT version FROM schema_version")!)
         }
         #expect(mode == "wal")
-        #expect(version == 5)
+        #expect(version == 6)
         // Reopening migrates nothing twice.
         _ = try SQLiteTrialStore(path: path)
     }

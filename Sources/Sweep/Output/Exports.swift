@@ -13,9 +13,14 @@ public enum Export: String, CaseIterable, Sendable {
     /// One row per combination of a boundary search: its bracket against 2/L and 2/m (Fig. 5).
     case boundary
 
-    public func table(store: any TrialStoreReader, sweepID: Int64) throws -> TextTable {
+    /// `metric` (`qg` only): QG recomputed from the stored epochs on that series instead of
+    /// each trial's own `qg.metric`.
+    public func table(store: any TrialStoreReader, sweepID: Int64, metric: QualityMetric? = nil) throws -> TextTable {
         switch self {
-        case .qg: return qgTable(try store.trials(sweepID: sweepID))
+        case .qg:
+            let trials = try store.trials(sweepID: sweepID)
+            guard let metric else { return qgTable(trials) }
+            return qgTable(trials, metric: metric, epochs: try store.epochs(sweepID: sweepID))
         case .epochs: return epochsTable(try TrialSummary.all(store, sweepID: sweepID))
         case .prdVsL: return prdVsLTable(try TrialSummary.all(store, sweepID: sweepID))
         case .boundary:
@@ -33,7 +38,16 @@ public enum Export: String, CaseIterable, Sendable {
 /// - l_30_mean: mean L_30; two_over_l_30 = 2 / l_30_mean; two_over_m = 2/m (hinge)
 /// - within_bound_fraction: share of trials with lr ≤ 2/L_30 among those with an L_30
 /// - diverged_fraction: share of finished trials that diverged
-public func qgTable(_ trials: [TrialRecord]) -> TextTable {
+/// - qg_metric: the series QG is on (each trial's `qg.metric`, or `metric` when given: then QG
+///   and qg_slope are recomputed from the stored `epochs` over each trial's QG window, as the
+///   scheduler computes them; for a distance, the mean per-epoch decrease)
+public func qgTable(_ trials: [TrialRecord], metric: QualityMetric? = nil, epochs: [Int64: [EpochRecord]] = [:]) -> TextTable {
+    /// The trial's QG figures on the chosen series.
+    func gain(_ t: TrialRecord) -> (qg: Double?, slope: Double?, metric: QualityMetric) {
+        guard let metric else { return (t.qg, t.qgSlope, t.config.qg.metric) }
+        let q = TrialQualityGain.compute(epochs: epochs[t.id] ?? [], window: t.config.qg.epochs, metric: metric, lr: t.lr, margin: t.margin)
+        return (q.qg, q.qgSlope, metric)
+    }
     struct Key: Hashable, Comparable {
         var regularizer, arch, loss: String; var margin, alpha, lambda: Double?; var lr: Double
         static func < (a: Key, b: Key) -> Bool {
@@ -48,19 +62,21 @@ public func qgTable(_ trials: [TrialRecord]) -> TextTable {
         groups[key, default: []].append(t)
     }
     let order = groups.keys.sorted()
-    var table = TextTable(columns: ["regularizer", "arch", "loss", "margin", "alpha", "lambda", "lr", "trials", "qg_n", "qg_mean", "qg_sd",
+    var table = TextTable(columns: ["regularizer", "arch", "loss", "margin", "alpha", "lambda", "lr", "qg_metric", "trials", "qg_n", "qg_mean", "qg_sd",
                                     "qg_slope_mean", "l_30_mean", "two_over_l_30", "two_over_m", "within_bound_fraction",
                                     "diverged_fraction"])
     func opt(_ x: Double?) -> TextTable.Cell { x.map(TextTable.Cell.number) ?? .null }
     for key in order {
         let group = groups[key]!
-        let qgs = group.compactMap(\.qg)
+        let gains = group.map(gain)
+        let qgs = gains.compactMap(\.qg)
         let l30s = group.compactMap(\.l30)
         let bounds = group.compactMap(\.lrWithinBound)
         let lMean = mean(l30s)
         table.rows.append([
             .text(key.regularizer), .text(key.arch), .text(key.loss), opt(key.margin), opt(key.alpha), opt(key.lambda), .number(key.lr),
-            .int(group.count), .int(qgs.count), opt(mean(qgs)), opt(sampleSD(qgs)), opt(mean(group.compactMap(\.qgSlope))),
+            .text(Set(gains.map(\.metric.rawValue)).sorted().joined(separator: "+")),
+            .int(group.count), .int(qgs.count), opt(mean(qgs)), opt(sampleSD(qgs)), opt(mean(gains.compactMap(\.slope))),
             opt(lMean), opt(lMean.map { 2 / $0 }), opt(key.margin.map { 2 / $0 }),
             opt(bounds.isEmpty ? nil : Double(bounds.filter { $0 }.count) / Double(bounds.count)),
             .number(Double(group.filter { $0.state == .diverged }.count) / Double(group.count)),
@@ -103,26 +119,39 @@ private func epochsTable(_ summaries: [TrialSummary]) -> TextTable {
 
 /// Best PRD = max over epochs of min(raw_prd, phys_prd) (the quality score of
 /// docs/science.md §6); the achieved L is the Lipschitz bound at that epoch (earliest epoch on
-/// ties). One row per trial that has such an epoch.
+/// ties). Likewise the lowest FPD and KPD (§6.1) and the bound at their epochs. One row per
+/// trial that has an evaluated epoch.
 private func prdVsLTable(_ summaries: [TrialSummary]) -> TextTable {
-    var table = TextTable(columns: ["regularizer", "margin", "alpha", "lambda", "lr", "seed", "number", "state", "best_prd", "best_epoch",
-                                    "raw_prd", "phys_prd", "lipschitz_bound", "lipschitz_empirical", "k_product"])
+    var table = TextTable(columns: ["regularizer", "arch", "loss", "margin", "alpha", "lambda", "lr", "seed", "number", "state",
+                                    "best_prd", "best_epoch", "raw_prd", "phys_prd", "lipschitz_bound", "lipschitz_empirical", "k_product",
+                                    "best_fpd", "best_fpd_epoch", "best_fpd_lipschitz_bound",
+                                    "best_kpd", "best_kpd_epoch", "best_kpd_lipschitz_bound"])
     func opt(_ x: Double?) -> TextTable.Cell { x.map(TextTable.Cell.number) ?? .null }
+    /// The epoch where `value` is best (highest, or lowest for a distance), earliest on ties.
+    func best(_ epochs: [EpochRecord], lowest: Bool, _ value: (EpochRecord) -> Double?) -> (EpochRecord, Double)? {
+        epochs.compactMap { e in value(e).map { (e, $0) } }
+            .min { $0.1 != $1.1 ? (lowest ? $0.1 < $1.1 : $0.1 > $1.1) : $0.0.epoch < $1.0.epoch }
+    }
     let ordered = summaries.sorted { a, b in
         let keys: [(TextTable.Cell, TextTable.Cell)] = [
-            (.text(a.trial.regularizer.rawValue), .text(b.trial.regularizer.rawValue)), (opt(a.trial.margin), opt(b.trial.margin)),
-            (opt(a.trial.alpha), opt(b.trial.alpha)), (opt(a.trial.lambda), opt(b.trial.lambda)),
+            (.text(a.trial.regularizer.rawValue), .text(b.trial.regularizer.rawValue)),
+            (.text(a.trial.arch.rawValue), .text(b.trial.arch.rawValue)), (.text(a.trial.loss.rawValue), .text(b.trial.loss.rawValue)),
+            (opt(a.trial.margin), opt(b.trial.margin)), (opt(a.trial.alpha), opt(b.trial.alpha)), (opt(a.trial.lambda), opt(b.trial.lambda)),
             (.number(a.trial.lr), .number(b.trial.lr)), (.int(a.trial.seed), .int(b.trial.seed))]
         for (x, y) in keys { let o = TrialQuery.sortOrder(x, y); if o != 0 { return o < 0 } }
         return false
     }
     for summary in ordered {
-        let scored = summary.epochs.compactMap { e in TrialSummary.score(e).map { (e, $0) } }
-        guard let (e, best) = scored.min(by: { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.epoch < $1.0.epoch }) else { continue }
+        guard let (e, score) = best(summary.epochs, lowest: false, TrialSummary.score) else { continue }
+        let fpd = best(summary.epochs, lowest: true) { $0.metric(.fpd) }
+        let kpd = best(summary.epochs, lowest: true) { $0.metric(.kpd) }
         let t = summary.trial
-        table.rows.append([.text(t.regularizer.rawValue), opt(t.margin), opt(t.alpha), opt(t.lambda), .number(t.lr), .int(t.seed),
-                           .int(t.number), .text(t.state.rawValue), .number(best), .int(e.epoch), opt(e.rawPRD), opt(e.physPRD),
-                           opt(e.lipschitzBound), opt(e[.lipschitzEmpirical]), opt(e[.kProduct])])
+        table.rows.append([.text(t.regularizer.rawValue), .text(t.arch.rawValue), .text(t.loss.rawValue), opt(t.margin), opt(t.alpha),
+                           opt(t.lambda), .number(t.lr), .int(t.seed), .int(t.number), .text(t.state.rawValue),
+                           .number(score), .int(e.epoch), opt(e.rawPRD), opt(e.physPRD), opt(e.lipschitzBound), opt(e[.lipschitzEmpirical]),
+                           opt(e[.kProduct]),
+                           opt(fpd?.1), fpd.map { .int($0.0.epoch) } ?? .null, opt(fpd?.0.lipschitzBound),
+                           opt(kpd?.1), kpd.map { .int($0.0.epoch) } ?? .null, opt(kpd?.0.lipschitzBound)])
     }
     return table
 }

@@ -77,6 +77,11 @@ public struct TrialColumn: Sendable {
             num("best_raw_prd") { $0.best(\.rawPRD) },
             num("best_prd") { $0.best(TrialSummary.score) },
             num("last_lipschitz") { $0.last?.lipschitzBound },
+        ] + QualityMetric.allCases.filter(\.isDistance).flatMap { metric in
+            // The physics distances of docs/science.md §6.1: the last epoch's and the lowest.
+            [num("last_\(metric.rawValue)") { $0.last?.metric(metric) },
+             num("best_\(metric.rawValue)") { s in s.epochs.compactMap { $0.metric(metric) }.min() }]
+        } + [
             text("params_json") { $0.trial.paramsJSON },
             text("job_id") { $0.trial.jobID },
         ]

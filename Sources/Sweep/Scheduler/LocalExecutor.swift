@@ -75,6 +75,7 @@ final class LocalExecutor: TrialExecutor {
             switch event {
             case let .line(id, .epoch(record, replayed)): events.append(.epoch(trialID: id, record, replayed: replayed))
             case let .line(id, .end(end)): sawEnd[id] = end
+            case let .line(id, .histograms(line)): events.append(.histograms(trialID: id, line))
             case let .line(id, .unrecognised(text)): events.append(.unrecognised(trialID: id, text))
             case let .exited(id, status, killed):
                 guard let worker = workers.removeValue(forKey: id) else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import TrialProtocol
 
 /// Where trials run: worker processes on this machine (`LocalExecutor`) or SLURM job arrays
 /// (`SlurmExecutor`). An executor launches workers and reports what they did; it never writes
@@ -48,6 +49,8 @@ enum WorkerHandle: Equatable {
 enum TrialEvent {
     /// An epoch line (`replayed`: re-sent from a checkpoint on resume).
     case epoch(trialID: Int64, EpochRecord, replayed: Bool)
+    /// The Appendix C histograms of a completed trial's generator.
+    case histograms(trialID: Int64, HistogramsLine)
     /// A line that is not the protocol: logged, never stored.
     case unrecognised(trialID: Int64, String)
     /// The worker printed its end line (completed or diverged) and is done.

@@ -146,6 +146,9 @@ final class TrialLedger {
             if !display.isTerminal {
                 display.log("#\(trial.number) epoch \(record.epoch)/\(trial.config.training.epochs) PRD \(prd.map(formatNumber) ?? "-")")
             }
+        case let .histograms(id, line):
+            guard trials[id]?.state == .running else { return }
+            try store.recordHistograms(trialID: id, line)
         case let .unrecognised(id, text):
             display.log("#\(trials[id]?.number ?? -1): ignored a worker line that is not the protocol: \(text.prefix(120))")
         case let .ended(id, end):

@@ -5,6 +5,8 @@ import TrialProtocol
 public enum WorkerLine: Equatable, Sendable {
     case epoch(EpochRecord, replayed: Bool)
     case end(EndLine)
+    /// The Appendix C data of a completed trial (TrialProtocol's HistogramsLine).
+    case histograms(HistogramsLine)
     /// Not a protocol line (not JSON, or an unknown type): logged, never stored.
     case unrecognised(String)
 
@@ -59,6 +61,8 @@ public enum WorkerLine: Equatable, Sendable {
             var record = EpochRecord(epoch: epoch, values: numbers.values, k: k)
             if record[.kProduct] == nil, !k.isEmpty { record[.kProduct] = k.reduce(1) { $0 * abs($1) } }
             return .epoch(record, replayed: f.replayed ?? false)
+        case "histograms":
+            return HistogramsLine.parse(text).map(WorkerLine.histograms) ?? .unrecognised(text)
         case "end":
             guard let state = f.state.flatMap(EndLine.State.init(rawValue:)) else { return .unrecognised(text) }
             return .end(EndLine(state: state, epochs: f.epochs, error: f.error, divergedAtStep: f.diverged_at_step))

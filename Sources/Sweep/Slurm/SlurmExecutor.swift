@@ -67,6 +67,7 @@ final class SlurmExecutor: TrialExecutor {
             switch line {
             case let .epoch(record, replayed): .epoch(trialID: trial.id, record, replayed: replayed)
             case let .end(end): .ended(trialID: trial.id, end)
+            case let .histograms(line): .histograms(trialID: trial.id, line)
             case let .unrecognised(text): .unrecognised(trialID: trial.id, text)
             }
         }

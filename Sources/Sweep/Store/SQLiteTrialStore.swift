@@ -133,6 +133,21 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
         }
     }
 
+    public func recordHistograms(trialID: Int64, _ line: HistogramsLine) throws {
+        try transition(trialID, to: .running, onlyFrom: .running) { db in
+            try db.execute(sql: """
+                INSERT INTO histograms(trial_id, epoch, json) VALUES (?,?,?)
+                ON CONFLICT(trial_id, epoch) DO UPDATE SET json = excluded.json
+                """, arguments: [trialID, line.epoch, line.json])
+        }
+    }
+
+    public func histograms(trialID: Int64) throws -> HistogramsLine? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT json FROM histograms WHERE trial_id = ? ORDER BY epoch DESC LIMIT 1", arguments: [trialID])
+        }.flatMap(HistogramsLine.parse)
+    }
+
     public func finish(trialID: Int64, _ outcome: TrialOutcome) throws {
         precondition(outcome.state.isEnding, "finish takes an ending state")
         try transition(trialID, to: outcome.state, onlyFrom: .running) { db in try Self.end(db, trialID: trialID, outcome) }

@@ -4,7 +4,7 @@ import GRDB
 /// the file): migrations may add, never rename or drop. `schema_version` holds one row with
 /// the version the last migration set.
 enum Schema {
-    static let version = 5
+    static let version = 6
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -163,6 +163,18 @@ enum Schema {
                 ALTER TABLE epochs ADD COLUMN w1_width_across REAL;
                 ALTER TABLE epochs ADD COLUMN w1_sparsity REAL;
                 UPDATE schema_version SET version = 5;
+                """)
+        }
+        // v6 (issue 11): the Appendix C histograms a completed trial's worker sends (one JSON
+        // document per trial and epoch, the protocol's `histograms` line), for the report.
+        migrator.registerMigration("v6") { db in
+            try db.execute(sql: """
+                CREATE TABLE histograms(
+                    trial_id INTEGER NOT NULL REFERENCES trials(id),
+                    epoch INTEGER NOT NULL,
+                    json TEXT NOT NULL,
+                    PRIMARY KEY(trial_id, epoch));
+                UPDATE schema_version SET version = 6;
                 """)
         }
         return migrator

@@ -15,6 +15,8 @@ public protocol TrialStoreReader: Sendable {
     func epochs(trialID: Int64) throws -> [EpochRecord]
     /// Every epoch of a sweep's trials, by trial id (one read for the whole sweep).
     func epochs(sweepID: Int64) throws -> [Int64: [EpochRecord]]
+    /// The Appendix C histograms a completed trial's worker sent (its last epoch's), if any.
+    func histograms(trialID: Int64) throws -> HistogramsLine?
     /// The successive-halving decisions of a sweep's trials, in the order they were made.
     func rungDecisions(sweepID: Int64) throws -> [RungDecision]
 }
@@ -57,6 +59,8 @@ public protocol TrialStore: TrialStoreReader {
     /// running trial's current attempt.
     func assignWorker(trialID: Int64, pid: Int32?, jobID: String?) throws
     func recordEpoch(trialID: Int64, _ epoch: EpochRecord) throws
+    /// Stores a trial's histograms line: an upsert on (trial, epoch), only while it runs (rule 4).
+    func recordHistograms(trialID: Int64, _ line: HistogramsLine) throws
     func finish(trialID: Int64, _ outcome: TrialOutcome) throws
     func release(trialID: Int64, error: String?, countsAsAttempt: Bool) throws
     func cancel(trialID: Int64) throws
