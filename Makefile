@@ -94,9 +94,16 @@ build: deps
 # Every child a test starts has its own deadline; this one bounds the whole run, so that a
 # hang is a failed `make test` in minutes instead of a CI job killed after its budget.
 TEST_TIMEOUT ?= 40m
+# OpenBLAS picks its kernels when it loads; where it falls back to generic ones on a CPU with
+# better (Tensor's BLASCore), lipsweep and lipsweep-bench restart themselves with
+# OPENBLAS_CORETYPE set. The test runner loads OpenBLAS too: it gets the same value, which the
+# built binary prints (the rule lives in Swift only), so in-process tests and CLI runs use the
+# same kernels. A user's own OPENBLAS_CORETYPE passes through unchanged.
 test: deps
 	$(SWIFT) build -c release --build-tests
-	@timeout --kill-after=30s $(TEST_TIMEOUT) $(SWIFT) test -c release --skip-build; status=$$?; \
+	@core=$$($(BIN) openblas-coretype) || { echo "make test: $(BIN) openblas-coretype failed" >&2; exit 1; }; \
+	if [ -n "$$core" ]; then export OPENBLAS_CORETYPE=$$core; echo "make test: OPENBLAS_CORETYPE=$$core"; fi; \
+	timeout --kill-after=30s $(TEST_TIMEOUT) $(SWIFT) test -c release --skip-build; status=$$?; \
 	if [ $$status -eq 124 ] || [ $$status -eq 137 ]; then echo "make test: the suite did not finish within $(TEST_TIMEOUT)" >&2; fi; exit $$status
 
 bench: deps

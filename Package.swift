@@ -77,6 +77,6 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics", "TrialProtocol"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "TrialProtocol", "UserErrors", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CLITests", dependencies: ["Sweep", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CLITests", dependencies: ["Sweep", "Tensor", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

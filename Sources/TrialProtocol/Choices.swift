@@ -1,3 +1,4 @@
+import Foundation
 /// The named values of a trial config (docs/worker-protocol.md, "The trial config"). Their raw
 /// values are the words of the wire format, the sweep spec and `lipsweep train`'s options.
 
@@ -68,6 +69,12 @@ public enum QualityMetric: String, Codable, CaseIterable, Hashable, Sendable {
     /// The physics distances of docs/science.md §6.1; `w1_mean` is the mean of the five
     /// recorded W1 columns.
     case fpd, kpd, kid, w1Mean = "w1_mean"
+    /// log₁₀ of FPD and KPD, each floored at its own standard error (an estimate below its
+    /// error is zero within the estimator's resolution): a distance falls by orders of
+    /// magnitude from an untrained generator, so QG on it mostly measures the first epoch's
+    /// value, while QG on its logarithm measures the relative decrease per epoch (README,
+    /// "How noisy is QG": the quietest QG of the distances).
+    case logFPD = "log_fpd", logKPD = "log_kpd"
 
     /// The five W1 columns whose mean is `w1_mean`.
     public static let w1Fields: [EpochField] = [.w1AsymmetryAlong, .w1AsymmetryAcross, .w1WidthAlong, .w1WidthAcross,
@@ -84,11 +91,20 @@ public enum QualityMetric: String, Codable, CaseIterable, Hashable, Sendable {
         case .fpd: epoch(.fpd)
         case .kpd: epoch(.kpd)
         case .kid: epoch(.kid)
+        case .logFPD: Self.logarithm(epoch(.fpd), floor: epoch(.fpdError))
+        case .logKPD: Self.logarithm(epoch(.kpd), floor: epoch(.kpdError))
         case .w1Mean:
             Self.w1Fields.reduce(Optional(0.0)) { sum, field in
                 guard let sum, let value = epoch(field) else { return nil }
                 return sum + value
             }.map { $0 / Double(Self.w1Fields.count) }
         }
+    }
+
+    /// log₁₀(max(value, floor)); nil when either is missing or both are ≤ 0 (no logarithm).
+    static func logarithm(_ value: Double?, floor: Double?) -> Double? {
+        guard let value, let floor else { return nil }
+        let floored = max(value, floor)
+        return floored > 0 ? log10(floored) : nil
     }
 }

@@ -1,4 +1,9 @@
 import Foundation
+import Tensor
+
+// OpenBLAS chose its kernels when it loaded; on a CPU it does not recognise, generic SSE3 ones.
+// Restart once with OPENBLAS_CORETYPE set to better ones (Tensor's BLASCore explains why).
+BLASCore.restartWithBetterKernelsIfNeeded(program: "lipsweep-bench")
 
 // `lipsweep-bench [section|all]`: throughput figures in release mode (`make bench` runs `all`).
 // Each section lives in its own file as a `BenchSection`; add yours to this list.
@@ -17,6 +22,8 @@ let sections: [BenchSection] = [
     BenchSection(name: "gan-train", summary: "as gan; with PRESET THREADS, that training case only", inAll: false) {
         if CommandLine.arguments.count > 2 { runGANTrainingBench() } else { runGANBench() }
     },
+    kernelsBenchSection,
+    kernelFiguresBenchSection,
 ]
 
 let requested = CommandLine.arguments.dropFirst().first ?? "all"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensor
 import UserErrors
 
 /// The `lipsweep` command: a thin layer that parses options and calls the libraries.
@@ -13,12 +14,17 @@ struct Lipsweep: AsyncParsableCommand {
             PlanCommand.self, RunCommand.self, SyncCommand.self, CancelCommand.self, StatusCommand.self, QueryCommand.self,
             ExportCommand.self, ReportCommand.self,
             SimulateCommand.self, InspectCommand.self, EvaluateCommand.self,
-            TrainCommand.self, GenerateCommand.self, SpoolWorkerCommand.self,
+            TrainCommand.self, GenerateCommand.self, SpoolWorkerCommand.self, OpenBLASCoreTypeCommand.self,
         ])
 
     /// Exit codes of the house: 0 success, 2 a user mistake (bad option, value, file or
     /// spec: one message, no stack trace), 1 a runtime failure.
     static func main() async {
+        // OpenBLAS chose its kernels when it loaded, before this line; on a CPU it does not
+        // recognise it chose generic SSE3 ones, and only OPENBLAS_CORETYPE set before loading
+        // changes that: so restart once with it set (same pid, argv and environment plus the
+        // variable; milliseconds). Workers this process starts inherit it. Tensor's BLASCore.
+        BLASCore.restartWithBetterKernelsIfNeeded(program: "lipsweep")
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

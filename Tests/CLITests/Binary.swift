@@ -19,9 +19,9 @@ enum Binary {
 
     /// Runs `lipsweep args…` to completion (at most `timeout` seconds), capturing both streams.
     @discardableResult
-    static func run(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:],
+    static func run(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:], unsetting: [String] = [],
                     timeout: Double = Child.defaultTimeout) throws -> Result {
-        try Child.run(lipsweep, args, cwd: cwd, environment: environment, timeout: timeout)
+        try Child.run(lipsweep, args, cwd: cwd, environment: environment, unsetting: unsetting, timeout: timeout)
     }
 }
 
@@ -49,7 +49,8 @@ enum Child {
     }
 
     /// Runs `executable args…` to completion and returns its exit status (128 + N when killed
-    /// by signal N) and output. Spawned with posix_spawn and reaped with waitpid rather than
+    /// by signal N) and output. Its environment is this process's with `environment` merged
+    /// in and the variables in `unsetting` removed. Spawned with posix_spawn and reaped with waitpid rather than
     /// through Foundation's Process, whose end-of-process detection waits on a socket that
     /// every descendant inherits. The child gets /dev/null as stdin, files as stdout and
     /// stderr, and no other descriptor of this process. On a timeout the child and its
@@ -57,12 +58,13 @@ enum Child {
     /// its output, and `TimedOut` is thrown.
     @discardableResult
     static func run(_ executable: URL, _ args: [String], cwd: URL? = nil, environment: [String: String] = [:],
-                    timeout: Double = defaultTimeout) throws -> Result {
+                    unsetting: [String] = [], timeout: Double = defaultTimeout) throws -> Result {
         let dir = Repo.scratch("child")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("stdout"), err = dir.appendingPathComponent("stderr")
         let pid = try spawn(executable.path, args, cwd: cwd?.path, stdout: out.path, stderr: err.path,
-                            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+                            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                                .filter { !unsetting.contains($0.key) })
         let status = reap(pid, timeout: timeout)
         let result = Result(status: status ?? -1,
                             stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",

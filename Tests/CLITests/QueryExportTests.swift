@@ -66,7 +66,7 @@ import Testing
         #expect(r.status == 0)
         let path = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(path.hasSuffix("exports/qx-qg.csv"))
-        #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("regularizer,arch,loss,margin,alpha,lambda,lr,trials,qg_n,qg_mean,qg_sd"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("regularizer,arch,loss,margin,alpha,lambda,lr,qg_metric,trials,qg_n,qg_mean,qg_sd"))
     }
 
     @Test func queryFiltersSortsAndChoosesColumns() throws {

@@ -12,6 +12,8 @@ Environment knobs (tests only):
   FAKE_ALWAYS_CRASH    SIGKILL itself at epoch 1 every time (a trial that can never finish)
   FAKE_DIVERGE_LR      trials with lr >= this end as diverged after epoch 2
   FAKE_DIVERGE_SEED    ... but only those with this seed (default: any seed)
+  FAKE_OLD_WORKER      behave as a worker of protocol 3: no physics distances in the epoch lines
+                       and no histograms line (their columns stay NULL)
   FAKE_TURN            a number s: Physical PRD rises by 0.001·ln(T/lr) per epoch, with the turning
                        learning rate T = s·2/L (L the trial's scripted Lipschitz bound below), so QG
                        is positive exactly when lr < T: for seed 1, T = s·1.818 for sn and s·1.818/m
@@ -73,6 +75,8 @@ def main():
                 "reg_loss": 0.0, "raw_prd": round(min(0.9, 0.3 + 0.05 * epoch), 10), "phys_prd": prd,
                 "lipschitz_bound": bound, "lipschitz_empirical": round(bound / 2, 10), "k": [1.0, 1.0, bound],
                 "k_product": bound, "train_seconds": round(0.1 * epoch, 10), "eval_seconds": 0.01, "replayed": False}
+        if not os.environ.get("FAKE_OLD_WORKER"):
+            line.update(distances(epoch, lr, seed, margin))
         done.append(line)
         tmp = ckpt + ".tmp"
         with open(tmp, "w") as f:
@@ -80,10 +84,32 @@ def main():
         os.replace(tmp, ckpt)
         emit(line)
     complete = epochs >= qg_epochs
+    if not os.environ.get("FAKE_OLD_WORKER"):
+        emit(histograms(epochs, seed))
     emit({"type": "end", "state": "completed", "epochs": epochs, "qg": None, "qg_slope": None, "l_30": bound if complete else None,
           "two_over_l_30": (2 / bound) if complete else None, "lr_within_bound": (lr <= 2 / bound) if complete else None,
           "two_over_m": (2 / margin) if margin else None, "error": None, "diverged_at_step": None})
     return 0
+
+
+def distances(epoch, lr, seed, margin):
+    """Physics distances that fall with the epoch, faster for a larger lr, and differ by seed
+    and margin, so QG on them (the mean per-epoch decrease) differs between groups."""
+    fpd = round(0.05 * seed + (1 + (margin or 0)) / (1 + 20 * lr * epoch), 10)
+    kpd = round(fpd / 40 + 0.0001 * (epoch % 2), 10)
+    return {"fpd": fpd, "fpd_err": round(fpd / 50, 10), "kpd": kpd, "kpd_err": round(kpd / 10, 10),
+            "kid": round(kpd * 0.8, 10), "w1_asym_along": round(fpd / 10, 10), "w1_asym_across": round(fpd / 11, 10),
+            "w1_width_along": round(fpd / 12, 10), "w1_width_across": round(fpd / 13, 10), "w1_sparsity": round(fpd / 14, 10)}
+
+
+def histograms(epoch, seed):
+    """The Appendix C line of docs/worker-protocol.md: four features on 4 shared bins each and a
+    3-point sparsity curve, scripted (counts of 100 real and 100 generated events)."""
+    def feature(shift):
+        return {"edges": [0.0, 0.25, 0.5, 0.75, 1.0], "real": [10, 40, 40, 10], "generated": [10 + shift, 40, 40 - shift, 10]}
+    return {"type": "histograms", "epoch": epoch, "real_events": 100, "generated_events": 100,
+            "asym_along": feature(seed), "asym_across": feature(2 * seed), "width_along": feature(3), "width_across": feature(4),
+            "sparsity": {"alpha": [1e-4, 1e-3, 1e-2], "real": [0.5, 0.3, 0.1], "generated": [0.45, 0.28, 0.12]}}
 
 
 def emit(obj):

@@ -56,9 +56,12 @@ public enum HTMLReport {
         body += "<h2>PRD per epoch</h2>\n<p>Physical PRD (solid) and RAW PRD (dashed) of trials \(chosen.map { "#\($0)" }.joined(separator: ", ")).</p>\n"
         body += "<div class=\"plots\">\n" + (try epochPlot(store: store, trials: trials, numbers: chosen)) + "</div>\n"
 
+        body += try distanceQGSection(store: store, sweepID: sweep.id, trials: trials)
+        body += try appendixCSection(store: store, trials: trials, numbers: chosen)
+
         body += "<h2>QG per grid point</h2>\n" + htmlTable(qg)
         var query = TrialQuery()
-        query.columns = ["number", "regularizer", "margin", "alpha", "lambda", "lr", "seed", "state", "epochs_done", "best_prd", "qg", "qg_slope", "l_30", "two_over_l_30", "lr_within_bound", "error"]
+        query.columns = ["number", "regularizer", "margin", "alpha", "lambda", "lr", "seed", "state", "epochs_done", "best_prd", "last_fpd", "last_kpd", "last_kid", "qg", "qg_slope", "l_30", "two_over_l_30", "lr_within_bound", "error"]
         body += "<h2>Trials</h2>\n" + htmlTable(try query.run(store: store, sweepID: sweep.id))
         body += "<h2>Spec</h2>\n<pre>\(escape(sweep.specText))</pre>\n"
         return """
@@ -82,7 +85,7 @@ public enum HTMLReport {
     struct QGBand { var regularizer: String; var curve: String; var lo: Double; var hi: Double; var label: String }
 
     /// One plot per regularizer; curves keyed by (margin, α, λ) (`curveKey`).
-    static func qgPlots(_ qg: TextTable, bands: [QGBand] = []) -> [String] {
+    static func qgPlots(_ qg: TextTable, bands: [QGBand] = [], metric: QualityMetric? = nil) -> [String] {
         let col = Dictionary(uniqueKeysWithValues: qg.columns.enumerated().map { ($1, $0) })
         func num(_ row: [TextTable.Cell], _ name: String) -> Double? {
             switch row[col[name]!] { case let .number(x): return x; case let .int(i): return Double(i); default: return nil }
@@ -103,7 +106,8 @@ public enum HTMLReport {
                 if curves[key] == nil { order.append(key) }
                 curves[key, default: []].append(row)
             }
-            var plot = SVGPlot(title: "QG vs learning rate: \(reg)", xLabel: "learning rate γ (log)", yLabel: "QG", logX: true)
+            let on = metric.map { " on \($0.rawValue)" } ?? ""
+            var plot = SVGPlot(title: "QG\(on) vs learning rate: \(reg)", xLabel: "learning rate γ (log)", yLabel: "QG\(on)", logX: true)
             for (i, key) in order.enumerated() {
                 let color = SVGPlot.palette[i % SVGPlot.palette.count]
                 let points = curves[key]!.compactMap { row -> (x: Double, y: Double, err: Double?)? in
@@ -194,6 +198,82 @@ public enum HTMLReport {
                                      color: color, dashed: true))
         }
         return plot.series.allSatisfy({ $0.points.isEmpty }) ? "<p>No evaluated epoch yet.</p>\n" : plot.render()
+    }
+
+    /// The series the report redraws QG on, beside the sweep's own metric: the logarithms of FPD
+    /// and KPD, the field's standard pair (docs/science.md §6.1). QG on log FPD varied a quarter
+    /// as much from seed to seed as QG on Physical PRD (README, "How noisy is QG").
+    static let distanceMetricsShown: [QualityMetric] = [.logFPD, .logKPD]
+
+    /// QG against learning rate recomputed on FPD and KPD (as `export qg --metric`), for the
+    /// metrics that are not already every trial's own and that the workers recorded.
+    static func distanceQGSection(store: any TrialStoreReader, sweepID: Int64, trials: [TrialRecord]) throws -> String {
+        let own = Set(trials.map(\.config.qg.metric))
+        var plots: [String] = []
+        for metric in distanceMetricsShown where own != [metric] {
+            let table = try Export.qg.table(store: store, sweepID: sweepID, metric: metric)
+            guard let at = table.columns.firstIndex(of: "qg_mean"),
+                  table.rows.contains(where: { if case .number = $0[at] { true } else { false } }) else { continue }
+            plots += qgPlots(table, metric: metric)
+        }
+        guard !plots.isEmpty else { return "" }
+        return "<h2>Quality gain on the physics distances</h2>\n<p>The same curves with QG recomputed on "
+            + "log₁₀ FPD and log₁₀ KPD (docs/science.md §6.1, §7): for a distance QG is the mean per-epoch decrease over "
+            + "the QG window, so positive still means improving; on the logarithm, in decades per epoch "
+            + "(`lipsweep export qg --metric log_fpd`).</p>\n"
+            + "<div class=\"plots\">\n" + plots.joined() + "</div>\n"
+    }
+
+    /// The soft-margin paper's Appendix C (Figs. 9–13) for the chosen trials: the four scalar
+    /// physics features of real and generated events after the last epoch, as densities over the
+    /// worker's shared bins, and the mean sparsity curve. Trials whose worker sent no histograms
+    /// line (not completed, or an older worker) are named and skipped.
+    static func appendixCSection(store: any TrialStoreReader, trials: [TrialRecord], numbers: [Int]) throws -> String {
+        var plots: [String] = [], missing: [Int] = []
+        for n in numbers {
+            guard let t = trials.first(where: { $0.number == n }) else { throw InvalidTrialNumber(number: n, available: trials.count) }
+            guard let h = try store.histograms(trialID: t.id) else { missing.append(n); continue }
+            let title = "#\(n) \(trialLabel(t)), epoch \(h.epoch)"
+            for (name, feature) in h.features { plots.append(histogramPlot(name: name, feature, title: title)) }
+            plots.append(sparsityPlot(h.sparsity, title: title))
+        }
+        guard !plots.isEmpty || !missing.isEmpty else { return "" }
+        var out = "<h2>Physics features of real and generated showers (Appendix C)</h2>\n<p>Real test events (solid) "
+            + "against one generated event per test condition (dashed), after the last epoch: the asymmetries and widths along "
+            + "and across (docs/science.md §3) as densities, and the mean sparsity curve (fraction of cells with I ≥ α·E).</p>\n"
+        if !missing.isEmpty {
+            out += "<p>No histograms for trial(s) \(missing.map { "#\($0)" }.joined(separator: ", ")): "
+                + "they did not complete, or their worker predates the histograms line.</p>\n"
+        }
+        return out + (plots.isEmpty ? "" : "<div class=\"plots\">\n" + plots.joined() + "</div>\n")
+    }
+
+    /// One feature's real and generated densities (count / (events · bin width)) at the bin centres.
+    static func histogramPlot(name: String, _ f: HistogramsLine.Feature, title: String) -> String {
+        func density(_ counts: [Int]) -> [(x: Double, y: Double, err: Double?)] {
+            let total = Double(max(counts.reduce(0, +), 1))
+            return counts.indices.compactMap { i in
+                guard i + 1 < f.edges.count, f.edges[i + 1] > f.edges[i] else { return nil }
+                return ((f.edges[i] + f.edges[i + 1]) / 2, Double(counts[i]) / total / (f.edges[i + 1] - f.edges[i]), nil)
+            }
+        }
+        var plot = SVGPlot(title: "\(name): \(title)", xLabel: name, yLabel: "density")
+        plot.width = 540; plot.height = 300
+        plot.series = [.init(label: "real", points: density(f.real), color: SVGPlot.palette[0]),
+                       .init(label: "generated", points: density(f.generated), color: SVGPlot.palette[1], dashed: true)]
+        return plot.render()
+    }
+
+    /// The mean sparsity against the threshold α (log axis when α spans two decades).
+    static func sparsityPlot(_ s: HistogramsLine.Sparsity, title: String) -> String {
+        let positive = s.alpha.filter { $0 > 0 }
+        let logX = positive.count == s.alpha.count && (positive.max() ?? 1) / (positive.min() ?? 1) >= 100
+        var plot = SVGPlot(title: "sparsity: \(title)", xLabel: logX ? "threshold α (log)" : "threshold α", yLabel: "mean sparsity", logX: logX)
+        plot.width = 540; plot.height = 300
+        func curve(_ values: [Double]) -> [(x: Double, y: Double, err: Double?)] { zip(s.alpha, values).map { ($0, $1, nil) } }
+        plot.series = [.init(label: "real", points: curve(s.real), color: SVGPlot.palette[0]),
+                       .init(label: "generated", points: curve(s.generated), color: SVGPlot.palette[1], dashed: true)]
+        return plot.render()
     }
 
     static func htmlTable(_ table: TextTable) -> String {
