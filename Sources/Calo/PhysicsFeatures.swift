@@ -1,6 +1,6 @@
 import Foundation
 
-/// The 54 physics features of SPEC §3 (the "Physical" in Physical PRD), vectorised over a
+/// The 54 physics features of docs/science.md §3 (the "Physical" in Physical PRD), vectorised over a
 /// batch of events.
 ///
 /// For event e with image I (30×30), momentum p and entry point (x0, y0):

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Mean and standard deviation of the 5 conditions c = (px, py, pz, x0, y0) over a training
-/// set (SPEC §2.2). Stored with the model, so generation later standardises the same way.
+/// set (docs/science.md §2.2). Stored with the model, so generation later standardises the same way.
 public struct ConditionStatistics: Codable, Sendable, Equatable {
     public static let dimension = 5
     public var mean: [Float]
@@ -46,7 +46,7 @@ public struct ConditionStatistics: Codable, Sendable, Equatable {
     }
 }
 
-/// The transforms between stored events and what the GAN sees (SPEC §2.2).
+/// The transforms between stored events and what the GAN sees (docs/science.md §2.2).
 public enum Preprocessing {
     /// x = log(1 + E) per cell, from `energy` into `output` (same length). Negative cells
     /// (noise in some files) are treated as 0, so x ≥ 0 like the generator's inverse.

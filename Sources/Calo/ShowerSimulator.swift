@@ -1,14 +1,14 @@
 import Foundation
 import Tensor
 
-/// The built-in simulated dataset of SPEC §2.1: a parametric electromagnetic shower model in
+/// The built-in simulated dataset of docs/science.md §2.1: a parametric electromagnetic shower model in
 /// the style of Grindhammer & Peters, so every command works with no download.
 ///
 /// Events are generated in fixed chunks of `chunkSize`; chunk k draws from
 /// `SeededRandom(seed: seed, stream: k)`. The chunks may run on several threads, yet the
 /// events depend only on (seed, event index), never on the thread count.
 public enum ShowerSimulator {
-    // Constants of SPEC §2.1; all lengths in cell units (a cell is 2 cm).
+    // Constants of docs/science.md §2.1; all lengths in cell units (a cell is 2 cm).
     public static let radiationLength = 0.875   // X0 = 1.75 cm
     public static let moliereRadius = 1.75      // R_M = 3.5 cm
     public static let criticalEnergy = 0.011    // E_c in GeV
@@ -70,7 +70,7 @@ public enum ShowerSimulator {
         }
     }
 
-    /// One event, in the order of SPEC §2.1: conditions; then per spot depth t, core/tail
+    /// One event, in the order of docs/science.md §2.1: conditions; then per spot depth t, core/tail
     /// choice, radius draw u, angle φ; then the visible-energy fluctuation; then cell noise
     /// (cells in row-major order, drawn in pairs; 900 is even).
     private static func simulateEvent(_ e: Int, into out: Output, rng: inout SeededRandom,

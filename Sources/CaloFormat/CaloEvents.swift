@@ -1,4 +1,4 @@
-/// Geometry of the ECAL images (SPEC §2): 30×30 cells of 2×2 cm; row i is y, column j is x.
+/// Geometry of the ECAL images (docs/science.md §2): 30×30 cells of 2×2 cm; row i is y, column j is x.
 /// Cell centres in cell units are x_j = −14.5 + j, y_i = −14.5 + i.
 public enum CaloGrid {
     public static let side = 30

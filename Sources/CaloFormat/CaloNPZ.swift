@@ -3,7 +3,7 @@ import Foundation
 import ZIPFoundation
 
 /// Reading and writing calorimeter events as NumPy `.npz` files (a zip of `.npy` arrays), the
-/// format of the public LHCb ECAL GAN challenge data (SPEC §2).
+/// format of the public LHCb ECAL GAN challenge data (docs/science.md §2).
 ///
 /// Keys: `EnergyDeposit` N×30×30, `ParticleMomentum` N×3, `ParticlePoint` N×2. LHCb files may
 /// store points as N×3 (x, y, z): any trailing dimension ≥ 2 is accepted and the first two

@@ -1,7 +1,7 @@
 import NN
 import Tensor
 
-/// The discriminator of SPEC §4 (the layer graph of torch_twin.py's `D`; soft-margin paper,
+/// The discriminator of docs/science.md §4 (the layer graph of torch_twin.py's `D`; soft-margin paper,
 /// Appendix B). Input x (n, 1, 30, 30) and the standardised condition c (n, 5):
 ///   h3 = LReLU∘conv3∘LReLU∘conv2∘LReLU∘conv1(x)      conv1 s1 (30×30), conv2 s2 (15×15), conv3 s2 (8×8)
 ///   r  = regFC(flatten(LReLU(regConv(h3))))           regConv s2 w3→w2 (4×4), regFC w2·16→2

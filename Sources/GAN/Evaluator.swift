@@ -2,7 +2,7 @@ import Calo
 import Metrics
 import Tensor
 
-/// One evaluation's scores: SPEC §6's two PRDs and the physics distances of docs/science.md
+/// One evaluation's scores: docs/science.md §6's two PRDs and the physics distances of docs/science.md
 /// §6.1 (nil when the held-out sample has fewer than `PhysicsDistances.minimumEvents` events).
 public struct EpochScores: Sendable, Equatable {
     public var rawPRD: Double
@@ -10,7 +10,7 @@ public struct EpochScores: Sendable, Equatable {
     public var distances: PhysicsDistances?
 }
 
-/// Per-epoch evaluation of SPEC §6: one generated event per held-out test condition, then
+/// Per-epoch evaluation of docs/science.md §6: one generated event per held-out test condition, then
 /// RAW PRD (features: the 900 values log(1 + E), E the mapped-back energies) and Physical
 /// PRD (the 54 features of §3, standardised with the real sample's statistics), each with
 /// k-means over `clusters` and the curve averaged over `prd_runs` clusterings; then FPD, KPD,

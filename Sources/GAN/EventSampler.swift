@@ -1,7 +1,7 @@
 import Calo
 import Tensor
 
-/// G as a fast simulator: one event per condition, mapped back to GeV (SPEC §2.2:
+/// G as a fast simulator: one event per condition, mapped back to GeV (docs/science.md §2.2:
 /// E = max(exp(x) − 1, 0), cells below `threshold` set to 0).
 public enum EventSampler {
     /// G's output is clamped at log(1 + E) = 30 (E ≈ 1e13 GeV) before the inverse, and a NaN

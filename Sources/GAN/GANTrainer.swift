@@ -2,7 +2,7 @@ import Foundation
 import NN
 import Tensor
 
-/// A non-finite loss or weight (SPEC §5), or a loss beyond `divergenceThreshold`: the trial
+/// A non-finite loss or weight (docs/science.md §5), or a loss beyond `divergenceThreshold`: the trial
 /// ends as `diverged`.
 public struct Divergence: Error, CustomStringConvertible, Equatable {
     /// D steps since the start of training (1-based) at which it was detected.
@@ -19,7 +19,7 @@ public struct EpochLosses: Codable, Sendable, Equatable {
     public var regularization: Double
 }
 
-/// Trains G and D as SPEC §5 and torch_twin.py's loop: each epoch shuffles the training set,
+/// Trains G and D as docs/science.md §5 and torch_twin.py's loop: each epoch shuffles the training set,
 /// every full batch is one D step (real batch and B fakes made from the batch's own conditions,
 /// run through D as one batch of 2B), and after every `discriminatorSteps` D steps (counted
 /// over the whole run) one G step on fresh noise with the same conditions. The last partial
@@ -192,7 +192,7 @@ public final class GANTrainer {
         return loss
     }
 
-    /// SPEC §5's divergence rule on one step's loss, plus the magnitude threshold.
+    /// docs/science.md §5's divergence rule on one step's loss, plus the magnitude threshold.
     private func checkLoss(_ loss: Double, of network: String) throws(Divergence) {
         guard loss.isFinite else {
             throw Divergence(step: discriminatorStepCount, what: "non-finite \(network) loss (\(loss))")

@@ -1,7 +1,7 @@
 import NN
 import Tensor
 
-/// The generator of SPEC §4 (the layer graph of torch_twin.py's `G`):
+/// The generator of docs/science.md §4 (the layer graph of torch_twin.py's `G`):
 ///   [z, c] (d_z+5) → Linear→256 → LReLU → Linear→C·8·8 → LReLU → reshape C×8×8
 ///   → upsample×2 → Conv3×3 p1 C→C → LReLU → upsample×2 → Conv3×3 p1 C→C/2 → LReLU
 ///   → Conv3×3 p0 C/2→1 : (1, 30, 30), linear output in log(1+E) space.
@@ -63,7 +63,7 @@ public final class Generator: GeneratorNetwork {
     }
 }
 
-/// The condition vector c = (px, py, pz, x0, y0), standardised (SPEC §4).
+/// The condition vector c = (px, py, pz, x0, y0), standardised (docs/science.md §4).
 public enum ConditionLayout {
     public static let dimension = 5
 }

@@ -1,7 +1,7 @@
 import NN
 import Tensor
 
-/// The per-epoch Lipschitz figures of SPEC §5.1.
+/// The per-epoch Lipschitz figures of docs/science.md §5.1.
 public struct LipschitzEstimate: Codable, Sendable, Equatable {
     /// The family's L (`DiscriminatorNetwork.lipschitzBound`): for the DCGAN Π|k_i|·Π σ(W_l)
     /// over conv1–5 and FC1–3, for the ResNet the bound of docs/science.md §5.1; σ of the matrix D

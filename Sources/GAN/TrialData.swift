@@ -3,7 +3,7 @@ import Foundation
 import Tensor
 import UserErrors
 
-/// The events of one trial (SPEC §2): the training set as the GAN sees it (§2.2), the raw
+/// The events of one trial (docs/science.md §2): the training set as the GAN sees it (§2.2), the raw
 /// held-out test events for evaluation (§6) and the condition statistics of the training set.
 public struct TrialData: Sendable {
     public let training: TrainingSet
@@ -32,7 +32,7 @@ public struct TrialData: Sendable {
         return make(train: events.slice(0..<d.train), test: events.slice(d.train..<total), zOffset: Float(d.zOffset))
     }
 
-    /// Preprocessing of SPEC §2.2: log(1 + E), conditions standardised with the training
+    /// Preprocessing of docs/science.md §2.2: log(1 + E), conditions standardised with the training
     /// set's statistics, regressor targets = the raw training events' asymmetries.
     public static func make(train: CaloEvents, test: CaloEvents, zOffset: Float) -> TrialData {
         let statistics = ConditionStatistics(fitting: train)

@@ -1,10 +1,10 @@
 import Calo
 
-/// RAW PRD, Physical PRD and the quality score of two calorimeter event sets (SPEC §6).
+/// RAW PRD, Physical PRD and the quality score of two calorimeter event sets (docs/science.md §6).
 public struct CaloPRDScore: Codable, Sendable, Equatable {
     /// PRD on the 900 log(1 + E) cell values.
     public var raw: PRDResult
-    /// PRD on the 54 physics features of SPEC §3, standardised with the real sample's statistics.
+    /// PRD on the 54 physics features of docs/science.md §3, standardised with the real sample's statistics.
     public var physical: PRDResult
     /// min(raw AUC, physical AUC): the trial's quality score.
     public var score: Double

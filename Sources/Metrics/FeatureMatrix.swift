@@ -22,7 +22,7 @@ public struct FeatureMatrix: Sendable, Equatable {
 
 /// Per-feature standardisation x' = (x − mean_j) / sd_j with the mean and the population
 /// standard deviation (divisor N) of a reference sample — the REAL sample in Physical PRD
-/// (SPEC §6), then applied unchanged to both samples so they share one scale.
+/// (docs/science.md §6), then applied unchanged to both samples so they share one scale.
 /// A feature with zero spread in the reference (all its values equal, tested exactly as
 /// min == max so rounding in the mean cannot fake a tiny spread) is divided by 1.
 public struct Standardizer: Sendable, Equatable, Codable {

@@ -1,4 +1,4 @@
-/// Settings of mini-batch k-means (SPEC §6: k-means++ start, batch 1,024, at least 100
+/// Settings of mini-batch k-means (docs/science.md §6: k-means++ start, batch 1,024, at least 100
 /// iterations or convergence).
 ///
 /// Stopping rule. One iteration = one mini-batch update. After each one the centres' movement

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A precision–recall-for-distributions curve (Sajjadi et al. 2018, "Assessing Generative
-/// Models via Precision and Recall"), SPEC §6.
+/// Models via Precision and Recall"), docs/science.md §6.
 ///
 /// Orientation. Sajjadi et al. define PRD(Q, P) of a learned distribution Q against a
 /// reference P by α(λ) = Σ_ω min(λ P(ω), Q(ω)) (precision) and β(λ) = Σ_ω min(P(ω), Q(ω)/λ)
@@ -17,7 +17,7 @@ public struct PRDCurve: Codable, Sendable, Equatable {
     /// Recall at each angle, non-increasing along the curve.
     public var recall: [Double]
 
-    /// 1,001 angles, ε = 1e-10 (SPEC §6).
+    /// 1,001 angles, ε = 1e-10 (docs/science.md §6).
     public static let angleCount = 1001
     public static let epsilon = 1e-10
 
@@ -73,7 +73,7 @@ public struct PRDCurve: Codable, Sendable, Equatable {
         return total
     }
 
-    /// The pointwise mean of curves on the same angles (SPEC §6: average over `prd_runs`).
+    /// The pointwise mean of curves on the same angles (docs/science.md §6: average over `prd_runs`).
     public static func average(_ curves: [PRDCurve]) -> PRDCurve {
         precondition(!curves.isEmpty)
         let n = Double(curves.count)

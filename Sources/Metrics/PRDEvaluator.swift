@@ -32,7 +32,7 @@ public struct PRDResult: Codable, Sendable, Equatable {
     public var runs: [PRDRun]
 }
 
-/// PRD of SPEC §6 on two samples of feature vectors. For each of `runs` clusterings (run r
+/// PRD of docs/science.md §6 on two samples of feature vectors. For each of `runs` clusterings (run r
 /// seeded with `SeededRandom(seed:, stream: r)`): cluster the union real ∪ generated with
 /// mini-batch k-means, count each sample's points per cluster, build the curve of the
 /// generated histogram against the real one (`PRDCurve`); then average the curves pointwise

@@ -11,7 +11,7 @@ public struct Adam: Sendable, Equatable {
     public var beta2: Float
     public var epsilon: Float
 
-    /// Defaults are SPEC §5's: β1 = 0, β2 = 0.99, ε = 1e-8.
+    /// Defaults are docs/science.md §5's: β1 = 0, β2 = 0.99, ε = 1e-8.
     public init(learningRate: Float, beta1: Float = 0, beta2: Float = 0.99, epsilon: Float = 1e-8) {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
     }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Losses of SPEC §5 on raw outputs (logits) of D or on regression outputs. Each returns
+/// Losses of docs/science.md §5 on raw outputs (logits) of D or on regression outputs. Each returns
 /// its value (in Double) and, when given a gradient buffer, ADDS scale·∂loss/∂input to it,
 /// so several terms on the same outputs (e.g. hinge + LeCam) accumulate; zero it first.
 /// Every mean is over the elements passed. All values are multiplied by `scale`.

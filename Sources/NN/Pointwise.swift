@@ -1,6 +1,6 @@
 import Tensor
 
-/// Leaky ReLU y = x for x > 0, slope·x otherwise (slope 0.2 in SPEC §4; slope 0 is ReLU).
+/// Leaky ReLU y = x for x > 0, slope·x otherwise (slope 0.2 in docs/science.md §4; slope 0 is ReLU).
 /// ∂y/∂x = 1 for x > 0, slope otherwise (PyTorch's choice at 0).
 public struct LeakyReLU: @unchecked Sendable {
     public let slope: Float
@@ -33,7 +33,7 @@ public struct LeakyReLU: @unchecked Sendable {
     }
 }
 
-/// y = k·x with one trainable scalar k (the k_i of SPEC §5.1, initial 1).
+/// y = k·x with one trainable scalar k (the k_i of docs/science.md §5.1, initial 1).
 /// ∂L/∂k = Σ dy·x, ∂L/∂x = k·dy.
 public struct TrainableScale: @unchecked Sendable {
     public let store: ParameterStore

@@ -8,7 +8,7 @@ public enum ForwardMode: Sendable, Equatable {
     case evaluation
 }
 
-/// Spectral normalisation (Miyato et al. 2018; SPEC §5.1) of a weight viewed as a
+/// Spectral normalisation (Miyato et al. 2018; docs/science.md §5.1) of a weight viewed as a
 /// rows × cols matrix W (a conv kernel (out, in, k, k) is (out, in·k·k)).
 ///
 /// Forward: W̄ = W/σ with σ = uᵀWv, where a training call first does one power-iteration step

@@ -33,7 +33,7 @@ func runMetricsBench() {
             }
         }
     }
-    // The real thing: simulated events (SPEC §2.1), features included.
+    // The real thing: simulated events (docs/science.md §2.1), features included.
     let real = ShowerSimulator.simulate(count: 5000, seed: 1), generated = ShowerSimulator.simulate(count: 5000, seed: 2)
     print("metrics: RAW + Physical PRD of 5000 simulated vs 5000 simulated events (features included), 3 runs, 1 thread")
     for k in [100, 400] {

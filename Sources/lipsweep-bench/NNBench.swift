@@ -11,7 +11,7 @@ let nnLayersBenchSection = BenchSection(name: "nn-layers", summary: "layer throu
     runLayerBench()
 }
 
-/// One weight layer of a preset network (SPEC §4): a conv (geometry, out channels) or a linear.
+/// One weight layer of a preset network (docs/science.md §4): a conv (geometry, out channels) or a linear.
 enum LayerShape {
     case conv(String, ConvGeometry, out: Int, sn: Bool)
     case linear(String, inFeatures: Int, out: Int, sn: Bool)

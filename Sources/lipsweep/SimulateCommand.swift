@@ -2,7 +2,7 @@ import ArgumentParser
 import Calo
 import Foundation
 
-/// `lipsweep simulate`: writes the built-in simulated dataset (SPEC §2.1) as an LHCb-format
+/// `lipsweep simulate`: writes the built-in simulated dataset (docs/science.md §2.1) as an LHCb-format
 /// .npz, so the data a sweep trains on can be looked at, shared or fed to other tools.
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

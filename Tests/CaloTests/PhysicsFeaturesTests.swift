@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Calo
 
-/// The 54 features of SPEC §3 on events whose answers can be computed by hand.
+/// The 54 features of docs/science.md §3 on events whose answers can be computed by hand.
 @Suite struct PhysicsFeaturesTests {
     /// One event with the given cells (row i = y, column j = x) and conditions.
     static func event(_ cells: [(i: Int, j: Int, energy: Float)], momentum: [Float] = [0, 0, 10],

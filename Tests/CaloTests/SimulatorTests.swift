@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Calo
 
-/// The built-in simulator against the expected character of SPEC §2.1 (from an independent
+/// The built-in simulator against the expected character of docs/science.md §2.1 (from an independent
 /// implementation, 2,000 events) and its determinism.
 @Suite struct SimulatorTests {
     static let events = ShowerSimulator.simulate(count: 2_000, seed: 20_260_101)

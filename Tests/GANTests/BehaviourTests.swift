@@ -3,7 +3,7 @@ import GAN
 import TrialProtocol
 import Testing
 
-/// The reference behaviour of SPEC §4 on the built-in data, tiny preset, scaled down to
+/// The reference behaviour of docs/science.md §4 on the built-in data, tiny preset, scaled down to
 /// 1,500–3,000 training events (23–46 D steps per epoch) so the suite stays short.
 @Suite(.serialized) struct BehaviourTests {
     /// `sn` at lr 1e-3: RAW PRD clearly above its epoch-1 value within 15 epochs. (With 1,500

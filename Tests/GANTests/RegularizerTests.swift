@@ -2,7 +2,7 @@ import GAN
 import TrialProtocol
 import Testing
 
-/// The k terms of SPEC §5.1 at k = (2, −0.5, 1.5) (Π|k| = 1.5), α = 0.7, against hand values,
+/// The k terms of docs/science.md §5.1 at k = (2, −0.5, 1.5) (Π|k| = 1.5), α = 0.7, against hand values,
 /// and their gradients against central differences.
 @Suite struct RegularizerTests {
     static let k = SIMD3<Double>(2, -0.5, 1.5)

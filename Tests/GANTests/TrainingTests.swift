@@ -13,7 +13,7 @@ import Testing
         return try TrialFixtures.trainer(config)
     }
 
-    /// Frozen k stay exactly 1; trainable ones move (SPEC §5.1's table).
+    /// Frozen k stay exactly 1; trainable ones move (docs/science.md §5.1's table).
     @Test func trainableScalesFollowTheTable() throws {
         for kind in RegularizerKind.allCases {
             let t = try Self.trainer(kind)

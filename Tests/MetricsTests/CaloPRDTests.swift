@@ -3,7 +3,7 @@ import Metrics
 import Tensor
 import Testing
 
-/// RAW and Physical PRD on simulated events (SPEC §2.1): 2,000 real vs 2,000 generated,
+/// RAW and Physical PRD on simulated events (docs/science.md §2.1): 2,000 real vs 2,000 generated,
 /// k = 50, 3 runs, one BLAS thread. Measured (seed 7): same 0.975 / 0.975 (RAW / Physical),
 /// energies ×2 0.883 / 0.975, shifted 3 cells 0.050 / 0.685. Two independent samples of one
 /// distribution vary by ≈ 0.005 between seeds, so a drop of 0.05 is far outside chance.

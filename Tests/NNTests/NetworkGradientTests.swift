@@ -2,7 +2,7 @@ import Testing
 import Tensor
 import NN
 
-/// A scaled-down discriminator of SPEC §4 (every SN conv/linear, the regressor branch, flatten,
+/// A scaled-down discriminator of docs/science.md §4 (every SN conv/linear, the regressor branch, flatten,
 /// concat with the condition, the k_i scales) run on real and fake halves of one 2B batch with
 /// the hinge D loss + MSE on the regressor: the whole backward chain, including a tensor used by
 /// two branches and a concat input that also has its own loss, against finite differences.

@@ -1,6 +1,6 @@
 import GRDB
 
-/// The versioned schema of SPEC §9. Table and column names are public (users run sqlite3 on
+/// The versioned schema of docs/science.md §9. Table and column names are public (users run sqlite3 on
 /// the file): migrations may add, never rename or drop. `schema_version` holds one row with
 /// the version the last migration set.
 enum Schema {
