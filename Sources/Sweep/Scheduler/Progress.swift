@@ -1,8 +1,9 @@
 import Foundation
+import TrialProtocol
 
 /// What the progress display shows at one moment.
 struct ProgressSnapshot {
-    struct Running { var number: Int; var label: String; var epoch: Int; var epochs: Int; var prd: Double? }
+    struct Running { var number: Int; var label: String; var epoch: Int; var epochs: Int; var prd: Double?; var metric: String }
     var total: Int
     var done: Int
     var failed: Int
@@ -16,7 +17,8 @@ extension ProgressSnapshot {
     init(trials all: [TrialRecord], lastEpoch: [Int64: (epoch: Int, prd: Double?)], epochsThisSession: Int, since started: Date) {
         let running = all.filter { $0.state == .running }.map { t in
             Running(number: t.number, label: trialLabel(t), epoch: lastEpoch[t.id]?.epoch ?? 0,
-                    epochs: t.config.training.epochs, prd: lastEpoch[t.id]?.prd)
+                    epochs: t.config.training.epochs, prd: lastEpoch[t.id]?.prd,
+                    metric: t.config.qg.metric.progressName)
         }
         let remaining = all.filter { !$0.state.isTerminal }.reduce(0) { sum, t in
             sum + max(0, t.config.training.epochs - (lastEpoch[t.id]?.epoch ?? 0))
@@ -54,7 +56,7 @@ final class ProgressDisplay {
         guard isTerminal, force || Date().timeIntervalSince(lastDraw) > 0.25 else { return }
         var lines = [Self.headline(snapshot)]
         for r in snapshot.running.sorted(by: { $0.number < $1.number }) {
-            lines.append("  #\(r.number) \(r.label)  epoch \(r.epoch)/\(r.epochs)  PRD \(r.prd.map(formatNumber) ?? "-")")
+            lines.append("  #\(r.number) \(r.label)  epoch \(r.epoch)/\(r.epochs)  \(r.metric) \(r.prd.map(formatNumber) ?? "-")")
         }
         let text = lines.joined(separator: "\n") + "\n"
         // Redraw on change, and at least every 2 s so the ETA moves.
@@ -96,4 +98,10 @@ func trialLabel(_ t: TrialRecord) -> String {
     parts.append("lr=\(formatNumber(t.lr))")
     parts.append("seed=\(t.seed)")
     return parts.joined(separator: " ")
+}
+
+extension QualityMetric {
+    /// The name progress lines give the series QG is on: `PRD` for the paper's Physical PRD,
+    /// else the metric's own name (`log_fpd`, …).
+    var progressName: String { self == .physPRD ? "PRD" : rawValue }
 }

@@ -144,7 +144,7 @@ final class TrialLedger {
             let prd = record.metric(trial.config.qg.metric)
             lastEpoch[id] = (record.epoch, prd)
             if !display.isTerminal {
-                display.log("#\(trial.number) epoch \(record.epoch)/\(trial.config.training.epochs) PRD \(prd.map(formatNumber) ?? "-")")
+                display.log("#\(trial.number) epoch \(record.epoch)/\(trial.config.training.epochs) \(trial.config.qg.metric.progressName) \(prd.map(formatNumber) ?? "-")")
             }
         case let .histograms(id, line):
             guard trials[id]?.state == .running else { return }
