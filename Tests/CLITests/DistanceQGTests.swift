@@ -24,14 +24,7 @@ import Testing
         """
 
     /// The finished sweep (8 trials), built once.
-    static let results: URL = {
-        let dir = Repo.scratch("dq")
-        let results = dir.appendingPathComponent("results")
-        let specPath = try! Sweeps.writeSpec(DistanceQGTests.spec, in: dir)
-        let r = try! Sweeps.lipsweep(["run", specPath, "--results", results.path], env: ["FAKE_EPOCH_SECONDS": "0"])
-        precondition(r.status == 0, r.stderr)
-        return results
-    }()
+    static let results = Sweeps.finished("dq", spec: spec, env: ["FAKE_EPOCH_SECONDS": "0"])
 
     func json(_ args: [String]) throws -> [[String: Any]] {
         let r = try Sweeps.lipsweep(args + ["--results", Self.results.path, "--format", "json"] + (args[0] == "export" ? ["--output", "-"] : []))

@@ -15,15 +15,7 @@ import Testing
         """
 
     /// A finished sweep (12 trials; seed 3 at lr 1.0 diverges), built once.
-    static let results: URL = {
-        let dir = Repo.scratch("qx")
-        let results = dir.appendingPathComponent("results")
-        let specPath = try! Sweeps.writeSpec(QueryExportTests.spec, in: dir)
-        let r = try! Sweeps.lipsweep(["run", specPath, "--results", results.path],
-                                     env: ["FAKE_DIVERGE_LR": "1.0", "FAKE_DIVERGE_SEED": "3", "FAKE_EPOCH_SECONDS": "0"])
-        precondition(r.status == 0, r.stderr)
-        return results
-    }()
+    static let results = Sweeps.finished("qx", spec: spec, env: ["FAKE_DIVERGE_LR": "1.0", "FAKE_DIVERGE_SEED": "3", "FAKE_EPOCH_SECONDS": "0"])
 
     func json(_ args: [String]) throws -> [[String: Any]] {
         let r = try Sweeps.lipsweep(args + ["--results", Self.results.path, "--format", "json"] + (args[0] == "export" ? ["--output", "-"] : []))

@@ -40,6 +40,17 @@ enum Sweeps {
         return path
     }
 
+    /// Runs `spec` to the end with the scripted worker in a fresh scratch directory named `name`
+    /// and returns its results directory (the shared finished sweep of a read-only suite).
+    static func finished(_ name: String, spec: String, env: [String: String] = [:]) -> URL {
+        let dir = Repo.scratch(name)
+        let results = dir.appendingPathComponent("results")
+        let specPath = try! writeSpec(spec, in: dir)
+        let r = try! lipsweep(["run", specPath, "--results", results.path], env: env)
+        precondition(r.status == 0, r.stderr)
+        return results
+    }
+
     /// Tiny data and 3 epochs with a 3-epoch QG window: the part every test spec shares.
     static let tinyHeader = """
         dataset: {train: 64, test: 32}

@@ -12,7 +12,7 @@ public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws 
     for t in trials where t.state == .running {
         let last = try store.epochs(trialID: t.id).last
         let prd = last.flatMap { $0.metric(t.config.qg.metric) }
-        out += "  running #\(t.number) \(trialLabel(t)): epoch \(last?.epoch ?? 0)/\(t.config.training.epochs), PRD \(prd.map(formatNumber) ?? "-")\(t.jobID.map { ", SLURM task \($0)" } ?? "")\n"
+        out += "  running #\(t.number) \(trialLabel(t)): epoch \(last?.epoch ?? 0)/\(t.config.training.epochs), \(t.config.qg.metric.progressName) \(prd.map(formatNumber) ?? "-")\(t.jobID.map { ", SLURM task \($0)" } ?? "")\n"
     }
     for t in trials where t.state == .failed || (t.state == .pending && t.error != nil) {
         out += "  \(t.state.rawValue) #\(t.number) \(trialLabel(t)) after \(t.attempts) attempt(s): \(t.error ?? "")\n"

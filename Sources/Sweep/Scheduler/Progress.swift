@@ -91,7 +91,11 @@ func formatDuration(_ seconds: Double) -> String {
 
 /// "hinge m=2 α=1 lr=0.001 seed=1": how a trial is named in logs and progress.
 func trialLabel(_ t: TrialRecord) -> String {
-    var parts = [t.regularizer.rawValue]
+    // The model family and loss only when they are not the defaults (dcgan, hinge), so the
+    // labels of a sweep that does not vary them read as before.
+    var parts = t.arch == .dcgan ? [] : [t.arch.rawValue]
+    if t.loss != .hinge { parts.append(t.loss.rawValue) }
+    parts.append(t.regularizer.rawValue)
     if let m = t.margin { parts.append("m=\(formatNumber(m))") }
     if let a = t.alpha { parts.append("α=\(formatNumber(a))") }
     if let l = t.lambda { parts.append("λ=\(formatNumber(l))") }
