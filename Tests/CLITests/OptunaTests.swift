@@ -193,13 +193,19 @@ enum PythonOptuna {
     }
 
     @Test func objectiveAndFormatMistakesAreOneLine() throws {
-        for (args, message) in [(["--objective", "fpd"], "--objective fpd: not an objective; use one of qg, best_prd"),
+        for (args, message) in [(["--objective", "fid"], "--objective fid: not an objective; use one of qg, best_prd, fpd, kpd, kid, w1_mean"),
                                 (["--format", "json"], "--format: an Optuna journal has one format")] {
             let r = try Sweeps.lipsweep(["export", "optuna", "--results", Self.results.path] + args)
             #expect(r.status == 2)
             #expect(r.stderr.contains(message), "\(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1)
         }
+        // A physics distance is minimised (Optuna's StudyDirection.MINIMIZE = 1), its curve the
+        // distance per epoch (the scripted worker sends them).
+        let fpd = try Sweeps.lipsweep(["export", "optuna", "--results", Self.results.path, "--objective", "fpd", "--output", "-"])
+        #expect(fpd.status == 0, "\(fpd.stderr)")
+        #expect(fpd.stdout.hasPrefix("{\"directions\":[1],\"op_code\":0,"), "\(fpd.stdout.prefix(200))")
+        #expect(fpd.stdout.contains("\"study:metric_names\":[\"fpd\"]"))
         let r = try Sweeps.lipsweep(["export", "qg", "--results", Self.results.path, "--objective", "qg"])
         #expect(r.status == 2 && r.stderr.contains("--objective applies to `export optuna` only"))
     }

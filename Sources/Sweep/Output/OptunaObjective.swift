@@ -11,9 +11,10 @@ public struct OptunaObjective: Sendable {
     /// The trial's value from its record and stored epochs (nil: it has none).
     public let trialValue: @Sendable (TrialRecord, [EpochRecord]) -> Double?
 
-    /// The objectives `--objective` accepts. A physics distance stored per epoch is one line:
-    /// `.distance("fpd") { $0[.fpd] }`.
+    /// The objectives `--objective` accepts: QG and the best PRD (maximised), and the physics
+    /// distances of docs/science.md §6.1 (minimised, the trial's value its lowest epoch).
     public static let all: [OptunaObjective] = [.qg, .bestPRD]
+        + [QualityMetric.fpd, .kpd, .kid, .w1Mean].map { metric in distance(metric.rawValue) { $0.metric(metric) } }
 
     public static func named(_ name: String) -> OptunaObjective? { all.first { $0.name == name } }
 
