@@ -166,7 +166,8 @@ private func epochs(_ lines: [WorkerLine]) -> [EpochRecord] {
         #expect(try SpoolWorker.run(spool: spool, task: trial.number, environment: env) == 0)
         let lines = Spool.linesFile(trialDir)
         let first = try String(contentsOf: lines, encoding: .utf8).split(separator: "\n")
-        #expect(first.count == 4 && first[3].contains(#""type": "end""#))
+        // Three epochs, the histograms line, the end line.
+        #expect(first.count == 5 && first[3].contains(#""type": "histograms""#) && first[4].contains(#""type": "end""#))
         let exit = try JSONDecoder().decode(Spool.ExitRecord.self, from: Data(contentsOf: Spool.exitFile(trialDir)))
         #expect(exit == Spool.ExitRecord(job: "77_\(trial.number)", status: 0, signal: false))
 
@@ -175,7 +176,7 @@ private func epochs(_ lines: [WorkerLine]) -> [EpochRecord] {
         #expect(try SpoolWorker.run(spool: spool, task: trial.number, environment: env) == 0)
         let second = try String(contentsOf: lines, encoding: .utf8)
         #expect(second.hasSuffix("\n") && !second.contains(#""ep{"#))
-        #expect(second.split(separator: "\n").count == 8)
+        #expect(second.split(separator: "\n").count == 10)
         #expect(second.components(separatedBy: #""replayed": true"#).count - 1 == 3)
 
         #expect(throws: (any Error).self) { try SpoolWorker.run(spool: spool, task: 99, environment: env) }

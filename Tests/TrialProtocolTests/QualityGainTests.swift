@@ -78,6 +78,6 @@ import Testing
         // w1_mean: the mean of the five W1 columns (0.1 + … + 0.5)/5; missing when one is.
         #expect(abs(QualityMetric.w1Mean.value { fields[$0] }! - 0.3) < 1e-15)
         #expect(QualityMetric.w1Mean.value { $0 == .w1Sparsity ? nil : fields[$0] } == nil)
-        #expect(QualityMetric.allCases.filter(\.isDistance) == [.fpd, .kpd, .kid, .w1Mean])
+        #expect(QualityMetric.allCases.filter(\.isDistance) == [.fpd, .kpd, .kid, .w1Mean, .logFPD, .logKPD])
     }
 }
