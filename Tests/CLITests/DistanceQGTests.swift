@@ -78,6 +78,9 @@ import Testing
         #expect(r.status == 0 && r.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("exports/dq-qg-kid.csv"), "\(r.stdout)")
         let wrong = try Sweeps.lipsweep(["export", "epochs", "--metric", "fpd", "--results", Self.results.path])
         #expect(wrong.status == 2 && wrong.stderr.contains("--metric applies to `export qg` only"))
+        let unknown = try Sweeps.lipsweep(["export", "qg", "--metric", "fid", "--results", Self.results.path, "--output", "-"])
+        #expect(unknown.status == 2 && unknown.stdout.isEmpty && unknown.stderr.contains("'fid' is invalid for '--metric")
+                && unknown.stderr.contains("log_fpd"), "\(unknown.stderr)")
     }
 
     /// log_fpd: QG on log₁₀ max(FPD, its error), decades per epoch, from the stored columns.
