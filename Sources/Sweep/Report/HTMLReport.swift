@@ -257,22 +257,27 @@ public enum HTMLReport {
                 return ((f.edges[i] + f.edges[i + 1]) / 2, Double(counts[i]) / total / (f.edges[i + 1] - f.edges[i]), nil)
             }
         }
-        var plot = SVGPlot(title: "\(name): \(title)", xLabel: name, yLabel: "density")
-        plot.width = 540; plot.height = 300
-        plot.series = [.init(label: "real", points: density(f.real), color: SVGPlot.palette[0]),
-                       .init(label: "generated", points: density(f.generated), color: SVGPlot.palette[1], dashed: true)]
-        return plot.render()
+        return realAgainstGenerated(SVGPlot(title: "\(name): \(title)", xLabel: name, yLabel: "density"),
+                                    real: density(f.real), generated: density(f.generated))
     }
 
     /// The mean sparsity against the threshold α (log axis when α spans two decades).
     static func sparsityPlot(_ s: HistogramsLine.Sparsity, title: String) -> String {
         let positive = s.alpha.filter { $0 > 0 }
         let logX = positive.count == s.alpha.count && (positive.max() ?? 1) / (positive.min() ?? 1) >= 100
-        var plot = SVGPlot(title: "sparsity: \(title)", xLabel: logX ? "threshold α (log)" : "threshold α", yLabel: "mean sparsity", logX: logX)
-        plot.width = 540; plot.height = 300
         func curve(_ values: [Double]) -> [(x: Double, y: Double, err: Double?)] { zip(s.alpha, values).map { ($0, $1, nil) } }
-        plot.series = [.init(label: "real", points: curve(s.real), color: SVGPlot.palette[0]),
-                       .init(label: "generated", points: curve(s.generated), color: SVGPlot.palette[1], dashed: true)]
+        return realAgainstGenerated(SVGPlot(title: "sparsity: \(title)", xLabel: logX ? "threshold α (log)" : "threshold α",
+                                            yLabel: "mean sparsity", logX: logX),
+                                    real: curve(s.real), generated: curve(s.generated))
+    }
+
+    /// An Appendix C panel: the real curve solid, the generated one dashed, in a smaller plot.
+    static func realAgainstGenerated(_ plot: SVGPlot, real: [(x: Double, y: Double, err: Double?)],
+                                     generated: [(x: Double, y: Double, err: Double?)]) -> String {
+        var plot = plot
+        plot.width = 540; plot.height = 300
+        plot.series = [.init(label: "real", points: real, color: SVGPlot.palette[0]),
+                       .init(label: "generated", points: generated, color: SVGPlot.palette[1], dashed: true)]
         return plot.render()
     }
 
