@@ -210,8 +210,10 @@ public enum HTMLReport {
     static func distanceQGSection(store: any TrialStoreReader, sweepID: Int64, trials: [TrialRecord]) throws -> String {
         let own = Set(trials.map(\.config.qg.metric))
         var plots: [String] = []
+        // One read of the sweep's epochs serves every redrawn metric.
+        let epochs = try store.epochs(sweepID: sweepID)
         for metric in distanceMetricsShown where own != [metric] {
-            let table = try Export.qg.table(store: store, sweepID: sweepID, metric: metric)
+            let table = qgTable(trials, metric: metric, epochs: epochs)
             guard let at = table.columns.firstIndex(of: "qg_mean"),
                   table.rows.contains(where: { if case .number = $0[at] { true } else { false } }) else { continue }
             plots += qgPlots(table, metric: metric)
