@@ -99,11 +99,14 @@ TEST_TIMEOUT ?= 40m
 # OPENBLAS_CORETYPE set. The test runner loads OpenBLAS too: it gets the same value, which the
 # built binary prints (the rule lives in Swift only), so in-process tests and CLI runs use the
 # same kernels. A user's own OPENBLAS_CORETYPE passes through unchanged.
+# The test runner starts OpenBLAS at one thread: its suites run in parallel in one process and
+# OpenBLAS's thread count is process-wide, so at its default (one per core) a suite that saves
+# and restores it could change it under a bit-exact test beside it (resume, pinned DCGAN).
 test: deps
 	$(SWIFT) build -c release --build-tests
 	@core=$$($(BIN) openblas-coretype) || { echo "make test: $(BIN) openblas-coretype failed" >&2; exit 1; }; \
 	if [ -n "$$core" ]; then export OPENBLAS_CORETYPE=$$core; echo "make test: OPENBLAS_CORETYPE=$$core"; fi; \
-	timeout --kill-after=30s $(TEST_TIMEOUT) $(SWIFT) test -c release --skip-build; status=$$?; \
+	OPENBLAS_NUM_THREADS=1 timeout --kill-after=30s $(TEST_TIMEOUT) $(SWIFT) test -c release --skip-build; status=$$?; \
 	if [ $$status -eq 124 ] || [ $$status -eq 137 ]; then echo "make test: the suite did not finish within $(TEST_TIMEOUT)" >&2; fi; exit $$status
 
 bench: deps

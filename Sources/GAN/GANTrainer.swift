@@ -69,10 +69,12 @@ public final class GANTrainer {
     }
 
     /// One pass over the shuffled training set. Throws at the first non-finite loss or weight.
-    /// OpenBLAS stays at one thread meanwhile; the layers split their work over BLAS.threads
-    /// threads themselves (`WorkSplit.withOwnThreads`).
-    public func trainEpoch() throws(Divergence) -> EpochLosses {
-        try WorkSplit.withOwnThreads { () throws(Divergence) in try trainBatches() }
+    /// OpenBLAS stays at one thread meanwhile; the layers split their work over `threads`
+    /// threads themselves (`WorkSplit.withOwnThreads`; nil: the caller's BLAS.threads). A
+    /// trial passes its count explicitly, so the split, and with it the summation order, never
+    /// depends on a process-wide setting another trainer in the same process may change.
+    public func trainEpoch(threads: Int? = nil) throws(Divergence) -> EpochLosses {
+        try WorkSplit.withOwnThreads(threads) { () throws(Divergence) in try trainBatches() }
     }
 
     private func trainBatches() throws(Divergence) -> EpochLosses {

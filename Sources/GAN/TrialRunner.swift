@@ -79,7 +79,7 @@ public final class TrialRunner {
             let epoch = records.count + 1
             let start = DispatchTime.now()
             let losses: EpochLosses
-            do { losses = try trainer.trainEpoch() } catch {
+            do { losses = try trainer.trainEpoch(threads: threads) } catch {
                 divergence = error
                 progress("epoch \(epoch): diverged (\(error))")
                 break

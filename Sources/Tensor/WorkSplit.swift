@@ -12,9 +12,11 @@ import Dispatch
 /// otherwise spin (sched_yield) after each multi-threaded GEMM and compete with ours for the
 /// cores (≈ 10% of a 2-thread profile), and the trainer's GEMMs are too small to gain from it.
 public enum WorkSplit {
-    /// The thread count of the innermost `withOwnThreads`, nil outside. Set and read only from
-    /// the thread that drives the layers.
-    nonisolated(unsafe) private static var ownThreads: Int?
+    /// The thread count of the innermost `withOwnThreads` on this task (or, outside any task,
+    /// this thread), nil outside one. Task-local, not process-wide: tests run several trainers
+    /// in one process at once, and one trainer's count must never decide how another splits
+    /// and sums its work (that would change its numbers in the last bits).
+    @TaskLocal private static var ownThreads: Int?
 
     /// Threads the layers may use: `withOwnThreads`'s count inside one, else BLAS.threads.
     public static var threads: Int { ownThreads ?? BLAS.threads }
@@ -24,17 +26,17 @@ public enum WorkSplit {
         max(1, min(threads ?? Self.threads, count))
     }
 
-    /// Runs `body` with OpenBLAS at one thread and `WorkSplit.threads` equal to the BLAS.threads
-    /// of the caller; restores both afterwards.
-    public static func withOwnThreads<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        let saved = BLAS.threads, outer = ownThreads
-        ownThreads = outer ?? saved
+    /// Runs `body` with OpenBLAS at one thread and `WorkSplit.threads` equal to `threads`
+    /// (default: the enclosing `withOwnThreads`'s count, else the caller's BLAS.threads);
+    /// restores OpenBLAS's count afterwards.
+    public static func withOwnThreads<R, E: Error>(_ threads: Int? = nil, _ body: () throws(E) -> R) throws(E) -> R {
+        let saved = BLAS.threads
+        let own = max(1, threads ?? ownThreads ?? saved)
         if saved != 1 { BLAS.threads = 1 }
-        defer {
-            if saved != 1 { BLAS.threads = saved }
-            ownThreads = outer
-        }
-        return try body()
+        defer { if saved != 1 { BLAS.threads = saved } }
+        // TaskLocal.withValue rethrows untyped; carry the typed error out in a Result.
+        let result: Result<R, E> = $ownThreads.withValue(own) { Result { () throws(E) -> R in try body() } }
+        return try result.get()
     }
 
     /// Calls `body(worker, items)` for every worker; with one worker, inline on this thread.

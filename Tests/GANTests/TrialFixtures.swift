@@ -7,10 +7,11 @@ import TrialProtocol
 enum TrialFixtures {
     static func config(regularizer: RegularizerKind = .sn, train: Int = 256, test: Int = 200, epochs: Int = 6,
                        lr: Double = 1e-3, seed: Int = 1) -> TrialConfig {
-        // One BLAS thread for every trainer of the suite: the thread count the layers split
-        // their work by is process-wide (WorkSplit.withOwnThreads), and suites run in parallel,
-        // so a trainer left at OpenBLAS's default (one thread per core) could make a bit-exact
-        // test running beside it (resume, the pinned DCGAN) split and sum its work differently.
+        // One BLAS thread for every trainer and evaluator of the suite: suites run in parallel
+        // and OpenBLAS's thread count is process-wide; outside a trial's own task-local count
+        // (WorkSplit.withOwnThreads) the layers split their work by it, so a count left at
+        // OpenBLAS's default (one per core) could make a bit-exact test beside it (resume, the
+        // pinned DCGAN) split and sum its work differently. `make test` starts OpenBLAS at one.
         BLAS.threads = 1
         var c = TrialConfig(preset: .tiny)
         c.dataset.train = train; c.dataset.test = test
