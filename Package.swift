@@ -70,13 +70,16 @@ let package = Package(
         ]),
         // `make bench`: throughput figures in release mode.
         .executableTarget(name: "lipsweep-bench", dependencies: ["Tensor", "NN", "Calo", "Metrics", "GAN", "TrialProtocol"]),
+        // What the test suites share: running the built `lipsweep` (and any child) with a
+        // deadline, and the package's paths. Built only with the tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol", "DurableFiles"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
         .testTarget(name: "CaloTests", dependencies: ["Calo", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Calo", "Tensor"]),
-        .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics", "TrialProtocol"]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "NN", "Tensor", "Calo", "Metrics", "TrialProtocol", "TestSupport"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "TrialProtocol", "UserErrors", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CLITests", dependencies: ["Sweep", "Tensor", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CLITests", dependencies: ["Sweep", "Tensor", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

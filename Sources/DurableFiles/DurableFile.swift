@@ -55,5 +55,6 @@ public struct DurableFileError: Error, CustomStringConvertible, Equatable {
     public var path: String
     public var operation: String
     public var code: Int32
+    public init(path: String, operation: String, code: Int32) { self.path = path; self.operation = operation; self.code = code }
     public var description: String { "\(path): cannot \(operation) (\(String(cString: strerror(code))))" }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DurableFiles
 import Foundation
 import Tensor
 import UserErrors
@@ -25,8 +26,10 @@ struct Lipsweep: AsyncParsableCommand {
         // changes that: so restart once with it set (same pid, argv and environment plus the
         // variable; milliseconds). Workers this process starts inherit it. Tensor's BLASCore.
         BLASCore.restartWithBetterKernelsIfNeeded(program: "lipsweep")
+        var parsed: ParsableCommand?
         do {
             var command = try parseAsRoot()
+            parsed = command
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -43,6 +46,12 @@ struct Lipsweep: AsyncParsableCommand {
                 Foundation.exit(2)
             }
             if code == .success || error is ExitCode || error is CleanExit { exit(withError: error) }
+            // A full disk: one line naming the file, and for a worker the status that tells its
+            // scheduler to stop the sweep rather than retry (DurableFiles' OutOfSpace).
+            if let full = OutOfSpace.detect(error, fallbackPath: FileManager.default.currentDirectoryPath) {
+                FileHandle.standardError.write(Data("lipsweep: \(full)\n".utf8))
+                Foundation.exit(parsed is TrainCommand || parsed is SpoolWorkerCommand ? OutOfSpace.exitStatus : 1)
+            }
             FileHandle.standardError.write(Data("lipsweep: error: \(error)\n".utf8))
             Foundation.exit(1)
         }

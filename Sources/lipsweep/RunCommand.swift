@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Sweep
+import UserErrors
 
 extension ExecutorKind: ExpressibleByArgument {}
 
@@ -48,7 +49,11 @@ struct RunCommand: ParsableCommand {
         if let threads { parsed.executor.threads = threads }
         if let executor { parsed.executor.kind = executor }
         slurm.apply(to: &parsed.executor.slurm)
-        if let optunaJournal { parsed.executor.output.optunaJournal = URL(fileURLWithPath: optunaJournal).standardizedFileURL.path }
+        if let optunaJournal {
+            let path = URL(fileURLWithPath: optunaJournal).standardizedFileURL.path
+            if let (problem, fix) = OutputConfig.journalProblem(path) { throw InvalidInput("--optuna-journal \(optunaJournal): \(problem); \(fix)") }
+            parsed.executor.output.optunaJournal = path
+        }
         if let optunaObjective { parsed.executor.output.optunaObjective = optunaObjective }
         StopSignals.install()
         let dir = ResultsDirectory(results.directory)

@@ -96,6 +96,10 @@ final class LocalExecutor: TrialExecutor {
         if stopping { return .released(trialID: id) }
         let how = killed ? "killed by signal \(status)" : "exit code \(status)"
         let tail = worker.stderrTail()
+        if let path = OutOfSpace.reported(status: status, killed: killed, stderrTail: tail,
+                                          directory: URL(fileURLWithPath: worker.logPath).deletingLastPathComponent().path) {
+            return .outOfSpace(trialID: id, path: path)
+        }
         let rejected = !killed && status == 2
         let reason = rejected ? tail : "worker \(how) without an end line" + (tail.isEmpty ? "" : ": \(tail)")
         return .attemptFailed(trialID: id, reason: reason, configRejected: rejected, log: worker.logPath)

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// The one loop that runs a sweep on any executor: read what the workers did, store it
@@ -16,8 +17,15 @@ final class SweepDriver {
     /// How long one poll waits for an event.
     static let pollSeconds = 0.2
 
-    init(ledger: TrialLedger, executor: any TrialExecutor, stopRequested: @escaping () -> Bool) {
+    /// Freed first when the disk fills, to make room for the writes of the stop.
+    let reserve: SpaceReserve?
+    /// The database's path, named when one of its writes finds the disk full.
+    let databasePath: String
+
+    init(ledger: TrialLedger, executor: any TrialExecutor, stopRequested: @escaping () -> Bool,
+         reserve: SpaceReserve? = nil, databasePath: String) {
         self.ledger = ledger; self.executor = executor; self.stopRequested = stopRequested
+        self.reserve = reserve; self.databasePath = databasePath
     }
 
     func run(mode: Mode) throws -> SweepSummary {
@@ -25,6 +33,34 @@ final class SweepDriver {
         // If the loop throws (a database write failed), leave no local worker running unattended.
         var completed = false
         defer { if !completed { executor.abandon() } }
+        do {
+            let summary = try loop(mode: mode)
+            completed = true
+            return summary
+        } catch {
+            // A full disk, found by a worker or by a write of ours, stops the sweep at once:
+            // retrying cannot help until space is freed (DurableFiles' OutOfSpace).
+            guard let full = ledger.outOfSpace ?? OutOfSpace.detect(error, fallbackPath: databasePath) else { throw error }
+            stopForFullDisk(full)
+            throw full
+        }
+    }
+
+    /// Every running trial goes back to pending, uncharged: their workers are stopped (local
+    /// ones SIGTERM, then SIGKILL after 5 s; SLURM tasks are scancelled), the reserve is freed
+    /// so that the database can take the writes, and each trial is released. A write that still
+    /// fails leaves its trial `running`, which the next run's recovery releases the same way.
+    private func stopForFullDisk(_ full: OutOfSpace) {
+        reserve?.free()
+        let running = ledger.running
+        ledger.log("\(full): stopping; \(running.count) running trial(s) go back to pending")
+        if executor.holdsWorkers { executor.stopAll() } else { try? executor.stop(running) }
+        for trial in running { try? ledger.giveBack(trial.id) }
+        ledger.showProgress(force: true)
+        ledger.display.finish()
+    }
+
+    private func loop(mode: Mode) throws -> SweepSummary {
         var stopping = false
         while true {
             if !stopping, stopRequested() {
@@ -35,6 +71,7 @@ final class SweepDriver {
                 executor.stopAll()
             }
             for event in try executor.poll(timeout: mode == .once ? 0 : Self.pollSeconds) { try ledger.handle(event) }
+            if let full = ledger.outOfSpace { throw full }
             let pruned = ledger.takePrunedRunning()
             if !pruned.isEmpty { try executor.stop(pruned) }
             if !stopping {
@@ -47,7 +84,6 @@ final class SweepDriver {
             if mode == .once { break }
             if stopping ? !executor.holdsWorkers || ledger.running.isEmpty : !ledger.hasOpenTrials { break }
         }
-        completed = true
         ledger.showProgress(force: true)
         ledger.display.finish()
         return ledger.summary(stopped: stopping, busySeconds: executor.busySeconds)

@@ -37,6 +37,38 @@ public struct OutputConfig: Equatable, Sendable, Codable {
     }
 }
 
+extension OutputConfig {
+    /// Why the Optuna journal cannot be written at `path`, or nil: its directory must exist
+    /// and take new files (or the journal itself must take appends). Checked when the spec or
+    /// `--optuna-journal` is read, so that a sweep never runs for hours beside a journal it
+    /// cannot write. The check writes nothing that stays: it creates and removes one empty file.
+    public static func journalProblem(_ path: String) -> (problem: String, fix: String)? {
+        let file = URL(fileURLWithPath: path), directory = file.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            return ("the journal's directory \(directory) does not exist", "create it (mkdir -p \(directory)) or give a path in an existing directory")
+        }
+        guard isDirectory.boolValue else {
+            return ("\(directory) is not a directory", "give a path in a directory")
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return ("\(path) is a directory", "give the journal a file name, e.g. \(path)/optuna.log") }
+            let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+            guard fd >= 0 else { return ("cannot write \(path) (\(String(cString: strerror(errno))))", "make it writable or give another path") }
+            close(fd)
+            return nil
+        }
+        let probe = "\(directory)/.lipsweep-journal-probe-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            return ("cannot create files in \(directory) (\(String(cString: strerror(errno))))", "make the directory writable or give another path")
+        }
+        close(fd)
+        unlink(probe)
+        return nil
+    }
+}
+
 struct InvalidOptunaObjective: Error, CustomStringConvertible {
     let name: String
     var description: String { "unknown Optuna objective `\(name)`; use one of \(OptunaObjective.all.map(\.name).joined(separator: ", "))" }

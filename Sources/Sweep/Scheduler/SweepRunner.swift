@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import UserErrors
 
@@ -14,6 +15,14 @@ public struct SweepRunner {
 
     /// Runs the sweep with its executor. `detach` (SLURM only): submit and return at once.
     public func run(detach: Bool = false, stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> SweepSummary {
+        do { return try start(detach: detach, stopRequested: stopRequested) } catch {
+            // A full disk before the loop (creating the sweep, its trials, the journal): the
+            // same one line as during it.
+            throw OutOfSpace.detect(error, fallbackPath: results.database.path) ?? error
+        }
+    }
+
+    private func start(detach: Bool, stopRequested: @escaping () -> Bool) throws -> SweepSummary {
         let slurm = spec.executor.kind == .slurm
         if detach && !slurm {
             throw InvalidInput("--detach: only the SLURM executor runs without lipsweep attached; use `--executor slurm` or `executor.kind: slurm`")
@@ -25,6 +34,9 @@ public struct SweepRunner {
         try FileManager.default.createDirectory(at: results.url, withIntermediateDirectories: true)
         let lock = try DirectoryLock(results.lockFile)
         defer { withExtendedLifetime(lock) {} }
+        // Room for the writes that stop a sweep when the disk fills; none to spare: stop now.
+        let reserve = SpaceReserve(results: results)
+        try reserve.claim()
         let store = try SQLiteTrialStore(path: results.database.path)
         let display = ProgressDisplay()
         // A grid's trials are known now; a boundary search adds its own as it goes.
@@ -73,7 +85,8 @@ public struct SweepRunner {
         case .slurm: SlurmExecutor.make(ledger: ledger, settings: executor)
         case .local: LocalExecutor(settings: executor, checkpoints: results.checkpoints(sweep: spec.name), command: command)
         }
-        return try SweepDriver(ledger: ledger, executor: trialExecutor, stopRequested: stopRequested).run(mode: detach ? .once : .untilDone)
+        return try SweepDriver(ledger: ledger, executor: trialExecutor, stopRequested: stopRequested, reserve: reserve,
+                               databasePath: results.database.path).run(mode: detach ? .once : .untilDone)
     }
 
     /// Trials left `running` by a scheduler that died (kill -9, power loss) go back to

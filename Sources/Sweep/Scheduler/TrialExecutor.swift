@@ -58,6 +58,10 @@ enum TrialEvent {
     /// The attempt ended without an end line; `configRejected` when the worker refused its
     /// config (exit code 2: retrying cannot help). `log` is the worker's log file.
     case attemptFailed(trialID: Int64, reason: String, configRejected: Bool, log: String)
+    /// The worker found the disk full (it exited with `OutOfSpace.exitStatus`, or its stderr
+    /// says so): not the trial's fault and no retry can help, so the driver stops the sweep and
+    /// the trial goes back to pending uncharged. `path`: what could not be written.
+    case outOfSpace(trialID: Int64, path: String)
     /// The trial holds no worker through no fault of its own (a clean stop, a client that died
     /// between claiming and submitting): back to pending, the attempt given back.
     case released(trialID: Int64)

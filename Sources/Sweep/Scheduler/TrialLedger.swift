@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import TrialProtocol
 
@@ -165,11 +166,23 @@ final class TrialLedger {
             display.log(message)
             try refresh(id)
         case let .released(id):
-            try refresh(id)
-            guard trials[id]?.state == .running else { return }
-            try store.release(trialID: id, error: nil, countsAsAttempt: false)
-            try refresh(id)
+            try giveBack(id)
+        case let .outOfSpace(id, path):
+            // Stored by the driver's stop, once room has been made for the writes.
+            if outOfSpace == nil { outOfSpace = OutOfSpace(path: path) }
+            if let trial = trials[id] { display.log("\(TrialEnding.name(trial)): \(OutOfSpace(path: path))") }
         }
+    }
+
+    /// The first full disk a worker reported; the driver stops the sweep on it.
+    private(set) var outOfSpace: OutOfSpace?
+
+    /// A running trial back to pending, its attempt given back (a clean stop, a full disk).
+    func giveBack(_ id: Int64) throws {
+        try refresh(id)
+        guard trials[id]?.state == .running else { return }
+        try store.release(trialID: id, error: nil, countsAsAttempt: false)
+        try refresh(id)
     }
 
     // MARK: pruning

@@ -104,6 +104,10 @@ final class SlurmExecutor: TrialExecutor {
         let exitText = exit.map { $0.record.signal ? ", trainer killed by signal \($0.record.status)" : ", trainer exit code \($0.record.status)" } ?? ""
         let log = dir.appendingPathComponent("worker.log").path
         let tail = logTail(log)
+        if let path = OutOfSpace.reported(status: exit?.record.status ?? 1, killed: exit?.record.signal ?? false, stderrTail: tail,
+                                          directory: dir.path) {
+            return late + [.outOfSpace(trialID: trial.id, path: path)]
+        }
         let rejected = exit.map { !$0.record.signal && $0.record.status == 2 } ?? false
         let reason = rejected ? tail : what + exitText + (tail.isEmpty ? "" : ": \(tail)")
         return late + [.attemptFailed(trialID: trial.id, reason: reason, configRejected: rejected, log: log)]

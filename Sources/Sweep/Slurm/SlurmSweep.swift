@@ -12,7 +12,10 @@ public struct SlurmSweep {
     /// One step (read the spool, resubmit, submit), or steps until no trial is pending or running.
     public func sync(wait: Bool, stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> (SweepRecord, SweepSummary) {
         try withExecutor { sweep, ledger, executor in
-            (sweep, try SweepDriver(ledger: ledger, executor: executor, stopRequested: stopRequested).run(mode: wait ? .untilDone : .once))
+            let reserve = SpaceReserve(results: results)
+            try reserve.claim()
+            return (sweep, try SweepDriver(ledger: ledger, executor: executor, stopRequested: stopRequested, reserve: reserve,
+                                           databasePath: results.database.path).run(mode: wait ? .untilDone : .once))
         }
     }
 

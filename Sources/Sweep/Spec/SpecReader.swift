@@ -125,7 +125,9 @@ struct SpecReader {
             case "optuna_journal":
                 let raw = try v.string()
                 let url = raw.hasPrefix("/") ? URL(fileURLWithPath: raw) : baseDirectory.appendingPathComponent(raw)
-                executor.output.optunaJournal = url.standardizedFileURL.path
+                let path = url.standardizedFileURL.path
+                if let (problem, fix) = OutputConfig.journalProblem(path) { throw v.error(problem, fix: fix) }
+                executor.output.optunaJournal = path
             default:
                 executor.output.optunaObjective = try v.choice(OptunaObjective.all.map(\.name))
             }

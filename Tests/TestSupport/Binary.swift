@@ -4,8 +4,8 @@ import Testing
 /// Locates and runs the built `lipsweep` executable. `swift test` builds every product into
 /// the same directory as the test bundle, so the binary sits next to the running test process
 /// (in release mode when the suite runs with `-c release`, as `make test` does).
-enum Binary {
-    static var directory: URL {
+public enum Binary {
+    public static var directory: URL {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var dir = exe.deletingLastPathComponent()
         // The test runner may be inside `lipsweepPackageTests.xctest/`; step out of it.
@@ -13,13 +13,13 @@ enum Binary {
         return dir
     }
 
-    static var lipsweep: URL { directory.appendingPathComponent("lipsweep") }
+    public static var lipsweep: URL { directory.appendingPathComponent("lipsweep") }
 
-    typealias Result = Child.Result
+    public typealias Result = Child.Result
 
     /// Runs `lipsweep args…` to completion (at most `timeout` seconds), capturing both streams.
     @discardableResult
-    static func run(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:], unsetting: [String] = [],
+    public static func run(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:], unsetting: [String] = [],
                     timeout: Double = Child.defaultTimeout) throws -> Result {
         try Child.run(lipsweep, args, cwd: cwd, environment: environment, unsetting: unsetting, timeout: timeout)
     }
@@ -31,18 +31,21 @@ enum Binary {
 /// - every wait has a deadline: a child that never ends (a SLURM job that never starts, a
 ///   scheduler that hangs) fails its test with the child's output instead of hanging the
 ///   suite until CI kills it.
-enum Child {
+public enum Child {
     /// Long enough for the slowest real-trainer run in the suite (≈ 40 s on 2 busy cores),
     /// short enough that a hang costs minutes, not the CI budget.
-    static let defaultTimeout: Double = 300
+    public static let defaultTimeout: Double = 300
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
+    public struct Result {
+        public var status: Int32, stdout: String, stderr: String
+        public init(status: Int32, stdout: String, stderr: String) { self.status = status; self.stdout = stdout; self.stderr = stderr }
+    }
 
-    struct TimedOut: Error, CustomStringConvertible {
-        var description: String
+    public struct TimedOut: Error, CustomStringConvertible {
+        public var description: String
 
         /// Records the timeout as an issue of the running test and returns the error to throw.
-        static func recorded(_ message: String) -> TimedOut {
+        public static func recorded(_ message: String) -> TimedOut {
             Issue.record(Comment(rawValue: message))
             return TimedOut(description: message)
         }
@@ -57,7 +60,7 @@ enum Child {
     /// descendants are killed, the test records an issue naming the command and the tail of
     /// its output, and `TimedOut` is thrown.
     @discardableResult
-    static func run(_ executable: URL, _ args: [String], cwd: URL? = nil, environment: [String: String] = [:],
+    public static func run(_ executable: URL, _ args: [String], cwd: URL? = nil, environment: [String: String] = [:],
                     unsetting: [String] = [], timeout: Double = defaultTimeout) throws -> Result {
         let dir = Repo.scratch("child")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -78,7 +81,7 @@ enum Child {
         return result
     }
 
-    struct SpawnFailed: Error, CustomStringConvertible { var description: String }
+    public struct SpawnFailed: Error, CustomStringConvertible { public var description: String }
 
     private static func spawn(_ path: String, _ args: [String], cwd: String?, stdout: String, stderr: String,
                               environment: [String: String]) throws -> pid_t {
@@ -135,7 +138,7 @@ enum Child {
 
     /// Waits for a process started elsewhere (a scheduler a test kills); on a timeout it is
     /// killed with its descendants, an issue is recorded and `TimedOut` thrown.
-    static func waitForExit(_ p: Process, timeout: Double = defaultTimeout, what: String = "the process") throws {
+    public static func waitForExit(_ p: Process, timeout: Double = defaultTimeout, what: String = "the process") throws {
         guard wait(p, timeout: timeout) else {
             let message = "\(what) (pid \(p.processIdentifier)) did not exit within \(Int(timeout)) s and was killed"
             throw TimedOut.recorded(message)
@@ -155,7 +158,7 @@ enum Child {
 
     /// SIGKILL to `pid` and every descendant (found through /proc/*/stat's parent pid), the
     /// descendants first so that none is re-parented out of reach.
-    static func killTree(_ pid: Int32) {
+    public static func killTree(_ pid: Int32) {
         var children: [Int32: [Int32]] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let child = Int32(entry),
