@@ -20,7 +20,7 @@ all: build
 # python3-pip for the Optuna packages below.
 # Installed when missing and running as root; otherwise a clear message says what to install
 # (without root the SLURM and Chromium tests are skipped with that reason).
-DEB_PACKAGES = libopenblas-dev libsqlite3-dev python3
+DEB_PACKAGES = libopenblas-dev libsqlite3-dev libssl-dev python3
 ROOT_DEB_PACKAGES = slurm-wlm munge chromium python3-pip
 # The Optuna versions docs/optuna.md was verified against; the Optuna tests load lipsweep's
 # journals with them (pip, as root, when missing; without them those tests are skipped).

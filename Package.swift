@@ -23,14 +23,15 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
-        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // The user-mistake error protocol (exit code 2) every layer throws.
         .target(name: "UserErrors"),
         // Files written so that a crash or power cut leaves the old one or the new one (fsync,
         // rename, fsync of the directory), and checksummed frames to tell a torn file.
-        .target(name: "DurableFiles", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "DurableFiles", dependencies: ["COpenSSLSHA"]),
+        // SHA-256 from the system's libcrypto (module map over openssl/sha.h), for DurableFiles.
+        .systemLibrary(name: "COpenSSLSHA", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // The worker protocol's one definition: the trial config (keys, types, defaults,
         // presets, ranges, regularizer parameter rules), the epoch fields, the quality gain.
         .target(name: "TrialProtocol", dependencies: ["UserErrors", .product(name: "Yams", package: "Yams")]),
@@ -38,7 +39,7 @@ let package = Package(
         // can check a data file before a sweep runs.
         .target(name: "CaloFormat", dependencies: ["UserErrors", "DurableFiles",
                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        // OpenBLAS through a module map over cblas.h; the only C in the package.
+        // OpenBLAS through a module map over cblas.h.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Storage, GEMM, im2col, seeded random numbers. Knows nothing of physics.
         .target(name: "Tensor", dependencies: ["CBLAS"]),
@@ -59,7 +60,6 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
-            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Hand-written JSON text (exact numbers, escapes), shared by both sides of the worker protocol.
         .target(name: "JSONText"),
