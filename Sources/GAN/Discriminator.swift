@@ -15,10 +15,13 @@ public final class Discriminator: DiscriminatorNetwork {
     public let spectralNorm: Bool
     public let store: ParameterStore
     /// Every conv carries its LeakyReLU fused (`activationSlope`): its output is the activation.
-    var conv1: Conv2d, conv2: Conv2d, conv3: Conv2d, conv4: Conv2d, conv5: Conv2d
-    var regConv: Conv2d, regFC: Linear
+    let conv1: Conv2d, conv2: Conv2d, conv3: Conv2d, conv4: Conv2d, conv5: Conv2d
+    let regConv: Conv2d, regFC: Linear
     /// FC1×k1 → FC2×k2 → FC3×k3 on [h5, r, c].
-    var head: DiscriminatorHead
+    let head: DiscriminatorHead
+    /// c1–c5, rc, rf, then the head's layers: allocation order, the twin's names; conv1 reads x.
+    public let network: NetworkLayers
+    public let scaleSlices: [ParameterSlice]
     /// ∂L/∂h3 = the conv4 path's part + the regressor branch's part.
     private let h3Gradient: Tensor
 
@@ -28,7 +31,7 @@ public final class Discriminator: DiscriminatorNetwork {
         self.store = store
         let w = config.discriminatorWidths, f = config.fullyConnected, sn = spectralNorm
         func conv(_ cin: Int, _ side: Int, _ cout: Int, stride: Int, _ rng: inout SeededRandom) -> Conv2d {
-            var layer = Conv2d(ConvGeometry(channels: cin, height: side, width: side, kernel: 3, stride: stride, padding: 1),
+            let layer = Conv2d(ConvGeometry(channels: cin, height: side, width: side, kernel: 3, stride: stride, padding: 1),
                                outChannels: cout, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
             layer.activationSlope = ModelConfig.leakySlope
             return layer
@@ -43,38 +46,15 @@ public final class Discriminator: DiscriminatorNetwork {
         head = DiscriminatorHead(features: w[4] * 16, fullyConnected: f, maxBatch: maxBatch, store: store,
                                  spectralNorm: sn, rng: &rng)
         h3Gradient = Tensor(n: maxBatch, c: w[2], h: 8, w: 8)
-    }
-
-    /// The k_i slices (k1, k2, k3) in `store`.
-    public var scaleSlices: [ParameterSlice] { head.scaleSlices }
-    /// Current k1, k2, k3.
-    public var scales: SIMD3<Float> { head.scales }
-
-    /// False skips every ∂L/∂θ (the G step needs only ∂D/∂x).
-    public var computesParameterGradients: Bool = true {
-        didSet {
-            let on = computesParameterGradients
-            conv1.computesParameterGradients = on; conv2.computesParameterGradients = on
-            conv3.computesParameterGradients = on; conv4.computesParameterGradients = on
-            conv5.computesParameterGradients = on; regConv.computesParameterGradients = on
-            regFC.computesParameterGradients = on; head.computesParameterGradients = on
+        var network = NetworkLayers()
+        for (name, layer) in [("c1", conv1), ("c2", conv2), ("c3", conv3), ("c4", conv4), ("c5", conv5), ("rc", regConv)] {
+            network.append(name, layer)
         }
-    }
-
-    /// False skips ∂L/∂x (the D step does not need it).
-    public var computesInputGradient: Bool {
-        get { conv1.computesInputGradient }
-        set { conv1.computesInputGradient = newValue }
-    }
-
-    /// `steps` extra power-iteration steps on every SN vector (no forward). The twin (PyTorch's
-    /// spectral_norm) advances u once per forward call in training mode; its D step calls D
-    /// twice (real, fake), so a D step here, which runs both as one batch, adds one step.
-    public func powerIterate(steps: Int) {
-        for sn in [conv1.spectralNorm, conv2.spectralNorm, conv3.spectralNorm, conv4.spectralNorm,
-                   conv5.spectralNorm, regConv.spectralNorm, regFC.spectralNorm] + head.spectralNorms {
-            sn?.powerIterate(steps: steps)
-        }
+        network.append("rf", regFC)
+        network.append(contentsOf: head.network)
+        network.inputLayers = [conv1]
+        self.network = network
+        scaleSlices = head.scaleSlices
     }
 
     /// D(x, c) → (score (n, 1), regression r (n, 2)). `.training` advances every SN vector by
@@ -126,12 +106,5 @@ public final class Discriminator: DiscriminatorNetwork {
             bound *= SpectralNorm.largestSingularValue(of: m.weights, rows: m.rows, cols: m.cols, tolerance: 1e-9)
         }
         return bound
-    }
-
-    /// Per-layer output shapes and parameter counts, in the twin's order (k last).
-    public var layers: [LayerSummary] {
-        [LayerSummary("c1", conv1), LayerSummary("c2", conv2), LayerSummary("c3", conv3),
-         LayerSummary("c4", conv4), LayerSummary("c5", conv5), LayerSummary("rc", regConv),
-         LayerSummary("rf", regFC)] + head.layers
     }
 }

@@ -8,9 +8,11 @@ import Tensor
 /// scalars (initial 1) whose losses are the regularizers of §5.1. Parameters are allocated
 /// FC1, FC2, FC3, then k1, k2, k3.
 struct DiscriminatorHead {
-    var fc1: Linear, scale1: TrainableScale, actF1: LeakyReLU
-    var fc2: Linear, scale2: TrainableScale, actF2: LeakyReLU
-    var fc3: Linear, scale3: TrainableScale
+    let fc1: Linear, scale1: TrainableScale, actF1: LeakyReLU
+    let fc2: Linear, scale2: TrainableScale, actF2: LeakyReLU
+    let fc3: Linear, scale3: TrainableScale
+    /// f1, f2, f3, then the k_i (one twin parameter `k` of shape [3]), in allocation order.
+    let network: NetworkLayers
     /// [features, r, c] per sample, and the split of its gradient.
     private let joined: Tensor
     let featureGradient: Tensor, regressionGradient: Tensor
@@ -29,20 +31,17 @@ struct DiscriminatorHead {
         joined = Tensor(n: maxBatch, c: joinedFeatures)
         featureGradient = Tensor(n: maxBatch, c: features)
         regressionGradient = Tensor(n: maxBatch, c: 2)
+        var network = NetworkLayers()
+        network.append("f1", fc1); network.append("f2", fc2); network.append("f3", fc3)
+        for scale in [scale1, scale2, scale3] { network.append("k", scale, reportedShape: [3]) }
+        network.append(nil, actF1); network.append(nil, actF2)
+        self.network = network
     }
 
     var scaleSlices: [ParameterSlice] { [scale1.scale, scale2.scale, scale3.scale] }
     var scales: SIMD3<Float> { SIMD3(scale1.value, scale2.value, scale3.value) }
-    var spectralNorms: [SpectralNorm?] { [fc1.spectralNorm, fc2.spectralNorm, fc3.spectralNorm] }
-
-    var computesParameterGradients: Bool {
-        get { fc1.computesParameterGradients }
-        set { fc1.computesParameterGradients = newValue; fc2.computesParameterGradients = newValue
-              fc3.computesParameterGradients = newValue }
-    }
-
     /// The score (n, 1) of features (n, ·), r (n, 2) and c (n, 5).
-    mutating func forward(features h: Tensor, regression r: Tensor, conditions c: Tensor, mode: ForwardMode) -> Tensor {
+    func forward(features h: Tensor, regression r: Tensor, conditions c: Tensor, mode: ForwardMode) -> Tensor {
         let n = h.n, fh = h.featureCount, fj = joined.c, dc = ConditionLayout.dimension
         for s in 0..<n {
             let row = joined.data + s * fj
@@ -57,7 +56,7 @@ struct DiscriminatorHead {
 
     /// (∂L/∂features (n, ·), ∂L/∂r (n, 2)) given ∂L/∂score and the loss's own ∂L/∂r, which is
     /// added (r feeds both FC1 and the regression loss).
-    mutating func backward(score dScore: Tensor, regression dRegression: Tensor) -> (features: Tensor, regression: Tensor) {
+    func backward(score dScore: Tensor, regression dRegression: Tensor) -> (features: Tensor, regression: Tensor) {
         let n = dScore.n
         var d = fc3.backward(scale3.backward(dScore))
         d = fc2.backward(scale2.backward(actF2.backward(d)))
@@ -77,10 +76,5 @@ struct DiscriminatorHead {
         let k = scales
         return Double(abs(k[0]) * abs(k[1]) * abs(k[2])) * OperatorNormBound.matrix(fc1.weight, store: store)
             * OperatorNormBound.matrix(fc2.weight, store: store) * OperatorNormBound.matrix(fc3.weight, store: store)
-    }
-
-    var layers: [LayerSummary] {
-        [LayerSummary("f1", fc1), LayerSummary("f2", fc2), LayerSummary("f3", fc3),
-         LayerSummary(name: "k", outputShape: [3], parameters: 3)]
     }
 }

@@ -13,11 +13,13 @@ public final class Generator: GeneratorNetwork {
     public let store = ParameterStore()
     /// (maxBatch, d_z + 5): row i = [z_i, c_i].
     public let input: Tensor
-    var fc1: Linear, act1: LeakyReLU, fc2: Linear, act2: LeakyReLU
+    let fc1: Linear, act1: LeakyReLU, fc2: Linear, act2: LeakyReLU
     /// upsample×2 → Conv3×3 p1 → LeakyReLU, fused (sub-pixel convolution, the same function;
     /// the activation applied by the layer, `activationSlope`).
-    var conv1: UpsampleConv2d, conv2: UpsampleConv2d
-    var conv3: Conv2d
+    let conv1: UpsampleConv2d, conv2: UpsampleConv2d
+    let conv3: Conv2d
+    /// fc1, fc2, c1, c2, c3 (and the activations): allocation order, the twin's names.
+    public let network: NetworkLayers
 
     /// PyTorch-default initialisation from `rng`, layers in the twin's order.
     public init(config: ModelConfig, maxBatch: Int, rng: inout SeededRandom) {
@@ -37,6 +39,10 @@ public final class Generator: GeneratorNetwork {
         conv2.activationSlope = ModelConfig.leakySlope
         conv3 = Conv2d(ConvGeometry(channels: c / 2, height: 32, width: 32, kernel: 3, padding: 0),
                        outChannels: 1, maxBatch: maxBatch, store: store, rng: &rng)
+        var network = NetworkLayers()
+        network.append("fc1", fc1); network.append(nil, act1); network.append("fc2", fc2); network.append(nil, act2)
+        network.append("c1", conv1); network.append("c2", conv2); network.append("c3", conv3)
+        self.network = network
     }
 
     /// G on the first `n` rows of `input`: (n, 1, 30, 30). No layer depends on the mode.
@@ -53,13 +59,6 @@ public final class Generator: GeneratorNetwork {
         let n = d.n
         d = act2.backward(d.reshaped(n: n, c: config.width * 64))
         _ = fc1.backward(act1.backward(fc2.backward(d)))
-    }
-
-    /// Per-layer output shapes (of the preallocated outputs) and parameter counts, in the
-    /// twin's order.
-    public var layers: [LayerSummary] {
-        [LayerSummary("fc1", fc1), LayerSummary("fc2", fc2),
-         LayerSummary("c1", conv1), LayerSummary("c2", conv2), LayerSummary("c3", conv3)]
     }
 }
 

@@ -55,8 +55,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// One layer's name, output shape per sample (c, h, w) and parameter count, for comparing
-/// the network with the PyTorch twin.
+/// One module's name, output shape per sample (c, h, w) and parameter count, for comparing
+/// the network with the PyTorch twin (`LayeredNetwork.layers`, from its `NetworkLayers`).
 public struct LayerSummary: Sendable, Equatable, CustomStringConvertible {
     public var name: String
     public var outputShape: [Int]
@@ -65,17 +65,5 @@ public struct LayerSummary: Sendable, Equatable, CustomStringConvertible {
 
     public init(name: String, outputShape: [Int], parameters: Int) {
         self.name = name; self.outputShape = outputShape; self.parameters = parameters
-    }
-
-    init(_ name: String, _ layer: Linear) {
-        self.init(name: name, outputShape: [layer.output.c],
-                  parameters: layer.weight.slice.count + layer.bias.count)
-    }
-
-    /// A convolution with fused average pooling reports its convolution's output, as the
-    /// twin's Conv2d before F.avg_pool2d.
-    init(_ name: String, _ layer: Conv2d) {
-        self.init(name: name, outputShape: [layer.output.c, layer.geometry.outHeight, layer.geometry.outWidth],
-                  parameters: layer.weight.slice.count + layer.bias.count)
     }
 }

@@ -19,13 +19,17 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
     public let maxBatch: Int
     public let spectralNorm: Bool
     public let store: ParameterStore
-    var block1: DownBlock, block2: DownBlock, block3: DownBlock, block4: DownBlock
-    var act1: LeakyReLU, act2: LeakyReLU, act3: LeakyReLU, act4: LeakyReLU
-    var pool: GlobalSumPool
+    let block1: DownBlock, block2: DownBlock, block3: DownBlock, block4: DownBlock
+    let act1: LeakyReLU, act2: LeakyReLU, act3: LeakyReLU, act4: LeakyReLU
+    let pool: GlobalSumPool
     /// LeakyReLU fused (its output is φ(regConv(·))).
-    var regConv: Conv2d, regFC: Linear
+    let regConv: Conv2d, regFC: Linear
     /// FC1×k1 → FC2×k2 → FC3×k3 on [pooled, r, c] (§4's head).
-    var head: DiscriminatorHead
+    let head: DiscriminatorHead
+    /// b1–b4, rc, rf, then the head's layers: allocation order, the twin's names; block 1's
+    /// residual convolution and shortcut read x.
+    public let network: NetworkLayers
+    public let scaleSlices: [ParameterSlice]
 
     public init(config: ModelConfig, maxBatch: Int, spectralNorm: Bool, rng: inout SeededRandom) {
         self.config = config; self.maxBatch = maxBatch; self.spectralNorm = spectralNorm
@@ -50,35 +54,18 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
         regFC = Linear(w[1] * 16, 2, maxBatch: maxBatch, store: store, rng: &rng, spectralNorm: sn)
         head = DiscriminatorHead(features: w[3], fullyConnected: f, maxBatch: maxBatch, store: store, spectralNorm: sn,
                                  rng: &rng)
-        computesInputGradient = false
-    }
-
-    public var scaleSlices: [ParameterSlice] { head.scaleSlices }
-    public var scales: SIMD3<Float> { head.scales }
-
-    public var computesParameterGradients: Bool = true {
-        didSet {
-            let on = computesParameterGradients
-            block1.computesParameterGradients = on; block2.computesParameterGradients = on
-            block3.computesParameterGradients = on; block4.computesParameterGradients = on
-            regConv.computesParameterGradients = on; regFC.computesParameterGradients = on
-            head.computesParameterGradients = on
+        var network = NetworkLayers()
+        for (name, block) in [("b1", block1), ("b2", block2), ("b3", block3), ("b4", block4)] {
+            network.append(contentsOf: block.network, prefix: name)
         }
-    }
-
-    public var computesInputGradient: Bool {
-        get { block1.computesInputGradient }
-        set { block1.computesInputGradient = newValue }
-    }
-
-    /// Every spectrally normalised weight, in allocation order.
-    private var spectralNorms: [SpectralNorm?] {
-        block1.spectralNorms + block2.spectralNorms + block3.spectralNorms + block4.spectralNorms
-            + [regConv.spectralNorm, regFC.spectralNorm] + head.spectralNorms
-    }
-
-    public func powerIterate(steps: Int) {
-        for sn in spectralNorms { sn?.powerIterate(steps: steps) }
+        for act in [act1, act2, act3, act4] { network.append(nil, act) }
+        network.append(nil, pool)
+        network.append("rc", regConv); network.append("rf", regFC)
+        network.append(contentsOf: head.network)
+        network.inputLayers = [block1.convA, block1.shortcut]
+        self.network = network
+        scaleSlices = head.scaleSlices
+        computesInputGradient = false
     }
 
     public func forward(_ x: Tensor, conditions c: Tensor, mode: ForwardMode) -> (score: Tensor, regression: Tensor) {
@@ -135,13 +122,6 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
     }
 
     private func sigma(_ w: LayerWeight) -> Double { OperatorNormBound.matrix(w, store: store) }
-
-    /// The twin's modules: each block's c1, c2, sc (its Conv1×1 before the pooling), then rc,
-    /// rf, f1, f2, f3 and k.
-    public var layers: [LayerSummary] {
-        block1.layers("b1") + block2.layers("b2") + block3.layers("b3") + block4.layers("b4")
-            + [LayerSummary("rc", regConv), LayerSummary("rf", regFC)] + head.layers
-    }
 }
 
 /// One residual block of the ResNet D (docs/science.md §4.1), (cin, s, s) → (cout, s', s'):
@@ -155,10 +135,13 @@ public final class ResNetDiscriminator: DiscriminatorNetwork {
 /// normalised under SN.
 struct DownBlock {
     let inChannels: Int, outChannels: Int, side: Int, downsample: Bool
-    var convA: Conv2d, convB: Conv2d
-    var poolShortcut: AveragePool2x2?
-    var shortcut: Conv1x1
+    let convA: Conv2d, convB: Conv2d
+    let poolShortcut: AveragePool2x2?
+    let shortcut: Conv1x1
     let sum: ResidualSum
+    /// c1, c2 and sc as the twin's modules report them (c2 and sc before their pooling: s × s),
+    /// and the shortcut's pooling.
+    let network: NetworkLayers
 
     init(_ cin: Int, _ cout: Int, side s: Int, downsample: Bool, maxBatch: Int, store: ParameterStore,
          spectralNorm sn: Bool, rng: inout SeededRandom) {
@@ -173,36 +156,27 @@ struct DownBlock {
                            store: store, rng: &rng, spectralNorm: sn)
         poolShortcut = downsample ? AveragePool2x2(channels: cin, height: s, width: s, maxBatch: maxBatch) : nil
         sum = ResidualSum(channels: cout, height: out, width: out, maxBatch: maxBatch)
+        var network = NetworkLayers()
+        network.append("c1", convA)
+        network.append("c2", convB, reportedShape: [cout, s, s])
+        if let poolShortcut { network.append(nil, poolShortcut) }
+        network.append("sc", shortcut, reportedShape: [cout, s, s])
+        self.network = network
     }
 
-    var computesParameterGradients: Bool {
-        get { convA.computesParameterGradients }
-        set {
-            convA.computesParameterGradients = newValue; convB.computesParameterGradients = newValue
-            shortcut.computesParameterGradients = newValue
-        }
-    }
-
-    /// False skips both inputs' gradients (block 1 in a D step: x needs none).
-    var computesInputGradient: Bool = true {
-        didSet { convA.computesInputGradient = computesInputGradient; shortcut.computesInputGradient = computesInputGradient }
-    }
-
-    var spectralNorms: [SpectralNorm?] { [convA.spectralNorm, convB.spectralNorm, shortcut.spectralNorm] }
-
-    mutating func forward(_ x: Tensor, shortcut input: Tensor, mode: ForwardMode) -> Tensor {
+    func forward(_ x: Tensor, shortcut input: Tensor, mode: ForwardMode) -> Tensor {
         let residual = convB.forward(convA.forward(x, mode: mode), mode: mode)
         let skip = downsample ? poolShortcut!.forward(input) : input
         return sum.forward(residual, shortcut.forward(skip, mode: mode))
     }
 
-    /// (∂L/∂residual input, ∂L/∂shortcut input) of the last forward; with
-    /// `computesInputGradient` false both are left unset.
-    mutating func backward(_ dOut: Tensor) -> (residual: Tensor, shortcut: Tensor) {
+    /// (∂L/∂residual input, ∂L/∂shortcut input) of the last forward; with the convolutions'
+    /// `computesInputGradient` false (block 1 in a D step: x needs none) both are left unset.
+    func backward(_ dOut: Tensor) -> (residual: Tensor, shortcut: Tensor) {
         let (dResidual, dSkip) = sum.backward(dOut)
         let dx = convA.backward(convB.backward(dResidual))
         var ds = shortcut.backward(dSkip)
-        if downsample && computesInputGradient { ds = poolShortcut!.backward(ds) }
+        if let poolShortcut, shortcut.computesInputGradient { ds = poolShortcut.backward(ds) }
         return (dx, ds)
     }
 
@@ -213,12 +187,5 @@ struct DownBlock {
         let residual = OperatorNormBound.convolution(convA, store: store) * OperatorNormBound.convolution(convB, store: store)
         return (downsample ? OperatorNormBound.averagePool2x2 : 1)
             * (residual + OperatorNormBound.matrix(shortcut.weight, store: store))
-    }
-
-    /// c1, c2 and sc as the twin's modules report them (sc before its pooling: s × s).
-    func layers(_ name: String) -> [LayerSummary] {
-        [LayerSummary("\(name).c1", convA), LayerSummary("\(name).c2", convB),
-         LayerSummary(name: "\(name).sc", outputShape: [outChannels, side, side],
-                      parameters: shortcut.weight.slice.count + shortcut.bias.count)]
     }
 }

@@ -13,7 +13,7 @@ import Tensor
 /// and of an evaluation forward, ∂L/∂x = g/√(running_var_c + ε).
 /// With T > 1 threads the channels are split over the workers; every channel's sums are
 /// taken by one worker in a fixed order, so the numbers do not depend on T.
-public struct BatchNorm2d: @unchecked Sendable {
+public final class BatchNorm2d: ParameterlessLayer, @unchecked Sendable {
     public static let epsilon: Float = 1e-5
     public static let momentum: Float = 0.1
 
@@ -42,8 +42,10 @@ public struct BatchNorm2d: @unchecked Sendable {
         inverseDeviation = TensorStorage(capacity: channels)
     }
 
+    public var outputShape: [Int] { [channels, height, width] }
+
     /// x: (n, channels, height, width) → x̂ of the same shape.
-    public mutating func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
+    public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {
         let n = x.n, plane = height * width, cs = channels
         precondition(x.c == channels && x.h == height && x.w == width && n <= maxBatch,
                      "BatchNorm2d: input (\(n), \(x.c), \(x.h), \(x.w)) ≠ (≤\(maxBatch), \(channels), \(height), \(width))")
@@ -77,7 +79,7 @@ public struct BatchNorm2d: @unchecked Sendable {
     }
 
     /// dOut = ∂L/∂x̂ of the last forward → ∂L/∂x.
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         let n = batch, plane = height * width, cs = channels
         precondition(dOut.n == n && dOut.featureCount == channels * plane, "BatchNorm2d.backward: gradient shape")
         let g = UnsafePointer(dOut.data), xhat = UnsafePointer(output.data), dx = inputGradient.data

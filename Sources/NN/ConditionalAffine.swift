@@ -10,9 +10,11 @@ import Tensor
 /// first multiplies ∂L/∂y by the activation's derivative.
 /// Backward (g = ∂L/∂(γx + β)):
 ///   ∂L/∂x = γ·g,   ∂L/∂W_γ[ch, j] += Σ_s c_s[j]·Σ_p g·x,   ∂L/∂W_β[ch, j] += Σ_s c_s[j]·Σ_p g.
-/// No gradient flows to the condition (it is data). Channels are split over the workers (each
+/// The condition is the layer's second input, bound at construction: `conditions` (maxBatch, k)
+/// is the network's preallocated condition tensor, whose first n rows a forward of n samples
+/// reads. No gradient flows to the condition (it is data). Channels are split over the workers (each
 /// owns its rows of ∂W_γ, ∂W_β), so the numbers do not depend on the thread count.
-public struct ConditionalAffine: @unchecked Sendable {
+public final class ConditionalAffine: Layer, @unchecked Sendable {
     public let channels: Int, height: Int, width: Int, conditionSize: Int, maxBatch: Int
     public let store: ParameterStore
     /// W_γ then W_β, each (channels × conditionSize) row-major.
@@ -20,16 +22,23 @@ public struct ConditionalAffine: @unchecked Sendable {
     public let output: Tensor, inputGradient: Tensor
     /// Fused LeakyReLU of this slope on the output (nil: none).
     public var activationSlope: Float? = nil
+    /// False skips ∂L/∂W_γ, ∂L/∂W_β in backward.
+    public var computesParameterGradients = true
     /// Worker threads; nil follows `WorkSplit.threads`.
     public var threads: Int?
     /// γ and β per (sample, channel) of the last forward.
     private let gamma: TensorStorage, beta: TensorStorage
+    /// (maxBatch, conditionSize): the condition rows the forward reads.
+    public let conditions: Tensor
     private var input: Tensor?
-    private var condition: Tensor?
 
-    public init(channels: Int, height: Int, width: Int, conditionSize: Int, maxBatch: Int, store: ParameterStore) {
+    /// `conditions`: (≥ maxBatch, conditionSize), read by every forward.
+    public init(channels: Int, height: Int, width: Int, conditions: Tensor, maxBatch: Int, store: ParameterStore) {
+        precondition(conditions.n >= maxBatch, "ConditionalAffine: \(conditions.n) condition rows for batches up to \(maxBatch)")
         self.channels = channels; self.height = height; self.width = width
+        let conditionSize = conditions.featureCount
         self.conditionSize = conditionSize; self.maxBatch = maxBatch; self.store = store
+        self.conditions = conditions
         gammaWeight = store.allocateParameters(channels * conditionSize)
         betaWeight = store.allocateParameters(channels * conditionSize)
         output = Tensor(n: maxBatch, c: channels, h: height, w: width)
@@ -38,13 +47,17 @@ public struct ConditionalAffine: @unchecked Sendable {
         beta = TensorStorage(capacity: maxBatch * channels)
     }
 
-    /// x: (n, channels, height, width), c: (n, conditionSize) → (n, channels, height, width).
-    public mutating func forward(_ x: Tensor, conditions c: Tensor) -> Tensor {
+    public var parameters: LayerParameters { LayerParameters(store: store, slices: [gammaWeight, betaWeight]) }
+    public var spectralNorm: SpectralNorm? { nil }
+    public var outputShape: [Int] { [channels, height, width] }
+
+    /// x: (n, channels, height, width) with the first n rows of `conditions` → (n, channels, height, width).
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         let n = x.n, plane = height * width, cs = channels, k = conditionSize
         precondition(x.c == channels && x.h == height && x.w == width && n <= maxBatch,
                      "ConditionalAffine: input (\(n), \(x.c), \(x.h), \(x.w)) ≠ (≤\(maxBatch), \(channels), \(height), \(width))")
-        precondition(c.n == n && c.featureCount == k, "ConditionalAffine: condition shape")
-        input = x; condition = c
+        let c = conditions.withBatch(n)
+        input = x
         let wg = UnsafePointer(store.values(gammaWeight)), wb = UnsafePointer(store.values(betaWeight))
         let cp = UnsafePointer(c.data), xp = UnsafePointer(x.data), y = output.data
         let gm = gamma.data, bt = beta.data, slope = activationSlope
@@ -67,14 +80,14 @@ public struct ConditionalAffine: @unchecked Sendable {
     }
 
     /// dOut: ∂L/∂y of the last forward. Accumulates ∂L/∂W_γ, ∂L/∂W_β; returns ∂L/∂x.
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
-        guard let x = input, let c = condition else { preconditionFailure("ConditionalAffine.backward before forward") }
-        let n = x.n, plane = height * width, cs = channels, k = conditionSize
+    public func backward(_ dOut: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("ConditionalAffine.backward before forward") }
+        let n = x.n, plane = height * width, cs = channels, k = conditionSize, c = conditions.withBatch(n)
         precondition(dOut.n == n && dOut.featureCount == channels * plane, "ConditionalAffine.backward: gradient shape")
         let dwg = store.gradient(gammaWeight), dwb = store.gradient(betaWeight)
         let cp = UnsafePointer(c.data), xp = UnsafePointer(x.data), dy = UnsafePointer(dOut.data)
         let y = UnsafePointer(output.data), dx = inputGradient.data, gm = UnsafePointer(gamma.data)
-        let slope = activationSlope
+        let slope = activationSlope, accumulates = computesParameterGradients
         WorkSplit.run(items: cs, workers: WorkSplit.workers(for: cs, threads: threads)) { _, range in
             for ch in range {
                 for s in 0..<n {
@@ -89,9 +102,11 @@ public struct ConditionalAffine: @unchecked Sendable {
                     } else {
                         for p in 0..<plane { let v = g[p]; sumG += v; sumGX += v * xs[p]; d[p] = g0 * v }
                     }
-                    for j in 0..<k {
-                        dwg[ch * k + j] += cp[s * k + j] * sumGX
-                        dwb[ch * k + j] += cp[s * k + j] * sumG
+                    if accumulates {
+                        for j in 0..<k {
+                            dwg[ch * k + j] += cp[s * k + j] * sumGX
+                            dwb[ch * k + j] += cp[s * k + j] * sumG
+                        }
                     }
                 }
             }

@@ -7,33 +7,23 @@ import Tensor
 /// Backward per sample: ∂L/∂b += Σ_p dY_s, ∂L/∂W += dY_s·X_sᵀ, ∂L/∂X_s = Wᵀ·dY_s.
 /// With T > 1 threads the samples are split over the workers, each with private ∂W, ∂b sums
 /// added in worker order afterwards (as Conv2d).
-public struct Conv1x1: @unchecked Sendable {
-    public let inChannels: Int, outChannels: Int, height: Int, width: Int, maxBatch: Int
-    public private(set) var weight: LayerWeight
-    public let bias: ParameterSlice
-    public let output: Tensor, inputGradient: Tensor
-    public var computesInputGradient = true
-    public var computesParameterGradients = true
-    /// Worker threads; nil follows `WorkSplit.threads`.
-    public var threads: Int?
+public final class Conv1x1: AffineLayer, Layer {
+    public let inChannels: Int, outChannels: Int, height: Int, width: Int
     private var workspaces: [ConvWorkspace] = []
-    private var input: Tensor?
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√in, 1/√in).
     public init(inChannels: Int, outChannels: Int, height: Int, width: Int, maxBatch: Int, store: ParameterStore,
                 rng: inout SeededRandom, spectralNorm: Bool = false) {
         self.inChannels = inChannels; self.outChannels = outChannels
-        self.height = height; self.width = width; self.maxBatch = maxBatch
-        weight = LayerWeight(store: store, rows: outChannels, cols: inChannels, spectralNorm: spectralNorm, rng: &rng)
-        bias = store.allocateParameters(outChannels)
-        fillUniform(store.values(bias), count: outChannels, bound: 1 / Float(inChannels).squareRoot(), rng: &rng)
-        output = Tensor(n: maxBatch, c: outChannels, h: height, w: width)
-        inputGradient = Tensor(n: maxBatch, c: inChannels, h: height, w: width)
+        self.height = height; self.width = width
+        super.init(weight: LayerWeight(store: store, rows: outChannels, cols: inChannels, spectralNorm: spectralNorm, rng: &rng),
+                   output: Tensor(n: maxBatch, c: outChannels, h: height, w: width),
+                   inputGradient: Tensor(n: maxBatch, c: inChannels, h: height, w: width))
     }
 
-    public var spectralNorm: SpectralNorm? { weight.spectralNorm }
+    public var outputShape: [Int] { [outChannels, height, width] }
 
-    private mutating func workspaces(_ count: Int) -> [ConvWorkspace] {
+    private func workspaces(_ count: Int) -> [ConvWorkspace] {
         while workspaces.count < count {
             workspaces.append(ConvWorkspace(columns: 0, outputMatrix: 0, weights: outChannels * inChannels,
                                             outChannels: outChannels))
@@ -42,7 +32,7 @@ public struct Conv1x1: @unchecked Sendable {
     }
 
     /// x: (n, in, H, W) → (n, out, H, W).
-    public mutating func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         let n = x.n, pixels = height * width, cin = inChannels, cout = outChannels
         precondition(x.c == inChannels && x.h == height && x.w == width && n <= maxBatch,
                      "Conv1x1: input (\(n), \(x.c), \(x.h), \(x.w)) ≠ (≤\(maxBatch), \(inChannels), \(height), \(width))")
@@ -61,7 +51,7 @@ public struct Conv1x1: @unchecked Sendable {
     }
 
     /// dOut: (n, out, H, W). Accumulates ∂L/∂W, ∂L/∂b into the store; returns ∂L/∂x.
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Conv1x1.backward before forward") }
         let n = x.n, pixels = height * width, cin = inChannels, cout = outChannels
         precondition(dOut.n == n && dOut.featureCount == cout * pixels, "Conv1x1.backward: gradient shape")

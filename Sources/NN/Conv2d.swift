@@ -28,7 +28,7 @@ import Tensor
 /// ∂L/∂W folds ∂L/∂K' back: ∂W[o, c, u, v] = ¼·Σ_{a,b} ∂K'[o, c, u + a, v + b]. The parameters
 /// (and SN) are the 3×3 kernel's, stored and initialised exactly as without pooling; `geometry`
 /// stays the 3×3 convolution's, `output` has the pooled shape.
-public struct Conv2d: @unchecked Sendable {
+public final class Conv2d: AffineLayer, Layer {
     /// Default target GEMM column count S·Ho·Wo of one chunk (measured at small's shapes).
     public static let defaultChunkColumns = 1024
     /// Default of the other way to size chunks, `columnBudget` (floats of one chunk's column
@@ -41,19 +41,9 @@ public struct Conv2d: @unchecked Sendable {
     public let lowering: ConvGeometry
     /// Conv3×3 → AvgPool2 fused (see the type's comment).
     public let averagePooled: Bool
-    public let outChannels: Int, maxBatch: Int
-    public private(set) var weight: LayerWeight
-    public let bias: ParameterSlice
-    public let output: Tensor
-    public let inputGradient: Tensor
-    /// False skips col2im in backward (the first layer, when ∂L/∂x is not needed).
-    public var computesInputGradient = true
-    /// False skips ∂L/∂W and ∂L/∂b (e.g. D while only G is trained: ∂L/∂x is all that is needed).
-    public var computesParameterGradients = true
+    public let outChannels: Int
     /// Fused LeakyReLU of this slope on the output (nil: the plain convolution).
     public var activationSlope: Float? = nil
-    /// Worker threads for this layer; nil follows `WorkSplit.threads`.
-    public var threads: Int?
     /// Samples per chunk (from `chunkColumns` at init; 1 for the direct kernels).
     public let chunk: Int
     /// True when this layer runs `DirectConv3x3` rather than im2col + GEMM.
@@ -61,7 +51,6 @@ public struct Conv2d: @unchecked Sendable {
     /// ∂x's kernels for the direct path (see `DirectConv3x3.flipKernels`), rebuilt per backward.
     private let flippedKernels: TensorStorage
     private var workspaces: [ConvWorkspace] = []
-    private var input: Tensor?
     /// ∂L/∂(conv + b) when an activation is fused: (maxBatch, out, Ho, Wo).
     private let preActivationGradient: TensorStorage
     /// With `averagePooled`: K' (out × in·16), rebuilt by every forward, and the workers' ∂L/∂K'.
@@ -74,7 +63,7 @@ public struct Conv2d: @unchecked Sendable {
                 directKernel: Bool = true, averagePooled: Bool = false) {
         precondition(!averagePooled || (geometry.kernel == 3 && geometry.stride == 1 && geometry.padding == 1),
                      "Conv2d: average pooling is fused only into 3×3, stride 1, padding 1 convolutions")
-        self.geometry = geometry; self.outChannels = outChannels; self.maxBatch = maxBatch
+        self.geometry = geometry; self.outChannels = outChannels
         self.averagePooled = averagePooled
         let g = averagePooled
             ? ConvGeometry(channels: geometry.channels, height: geometry.height, width: geometry.width, kernel: 4,
@@ -82,11 +71,7 @@ public struct Conv2d: @unchecked Sendable {
             : geometry
         lowering = g
         let fanIn = geometry.patchSize
-        weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: spectralNorm, rng: &rng)
-        bias = store.allocateParameters(outChannels)
-        fillUniform(store.values(bias), count: outChannels, bound: 1 / Float(fanIn).squareRoot(), rng: &rng)
-        output = Tensor(n: maxBatch, c: outChannels, h: g.outHeight, w: g.outWidth)
-        inputGradient = Tensor(n: maxBatch, c: geometry.channels, h: geometry.height, w: geometry.width)
+        let weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: spectralNorm, rng: &rng)
         // S from a column budget (floats of col per chunk) when given, else from S·Ho·Wo ≈ chunkColumns.
         usesDirectKernel = directKernel && !averagePooled && DirectConv3x3.supports(geometry, outChannels: outChannels)
         chunk = usesDirectKernel ? 1 : columnBudget.map { max(1, min(maxBatch, $0 / (g.patchSize * g.outPixels))) }
@@ -95,12 +80,15 @@ public struct Conv2d: @unchecked Sendable {
         preActivationGradient = TensorStorage(capacity: maxBatch * outChannels * g.outPixels)
         pooledKernel = TensorStorage(capacity: averagePooled ? outChannels * g.patchSize : 0)
         pooledKernelGradient = TensorStorage(capacity: averagePooled ? outChannels * g.patchSize : 0)
+        super.init(weight: weight, output: Tensor(n: maxBatch, c: outChannels, h: g.outHeight, w: g.outWidth),
+                   inputGradient: Tensor(n: maxBatch, c: geometry.channels, h: geometry.height, w: geometry.width))
     }
 
-    public var spectralNorm: SpectralNorm? { weight.spectralNorm }
+    /// The output's shape (with `averagePooled`, the pooled one).
+    public var outputShape: [Int] { [outChannels, output.h, output.w] }
 
     /// The first `count` worker scratch areas, created on first use.
-    private mutating func workspaces(_ count: Int) -> [ConvWorkspace] {
+    private func workspaces(_ count: Int) -> [ConvWorkspace] {
         while workspaces.count < count {
             workspaces.append(usesDirectKernel
                 ? DirectConv3x3.workspace(geometry, outChannels: outChannels)
@@ -110,7 +98,7 @@ public struct Conv2d: @unchecked Sendable {
     }
 
     /// x: (n, in, H, W) → (n, out, Ho, Wo).
-    public mutating func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         let g = lowering, n = x.n
         precondition(x.c == g.channels && x.h == g.height && x.w == g.width && n <= maxBatch,
                      "Conv2d: input (\(n), \(x.c), \(x.h), \(x.w)) ≠ (≤\(maxBatch), \(g.channels), \(g.height), \(g.width))")
@@ -172,7 +160,7 @@ public struct Conv2d: @unchecked Sendable {
     }
 
     /// dOut: (n, out, Ho, Wo). Accumulates ∂L/∂W, ∂L/∂b into the store; returns ∂L/∂x.
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
         let g = lowering, n = x.n
         precondition(dOut.n == n && dOut.featureCount == outChannels * g.outPixels, "Conv2d.backward: gradient shape")

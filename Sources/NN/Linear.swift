@@ -6,38 +6,24 @@ import Tensor
 /// With T > 1 threads (`WorkSplit`) a GEMM of at least 2·`minimumSplitWork` multiply-adds is
 /// split T ways: forward and ∂x by sample rows, ∂W by output rows (each worker owns its rows
 /// of ∂W, so no reduction and a fixed result for a fixed T); smaller ones run on one thread.
-public struct Linear: @unchecked Sendable {
-    public let inFeatures: Int, outFeatures: Int, maxBatch: Int
-    public private(set) var weight: LayerWeight
-    public let bias: ParameterSlice
-    public let output: Tensor
-    public let inputGradient: Tensor
-    /// False skips ∂L/∂x in backward (a first layer whose input needs no gradient).
-    public var computesInputGradient = true
-    /// False skips ∂L/∂W and ∂L/∂b (e.g. D while only G is trained: ∂L/∂x is all that is needed).
-    public var computesParameterGradients = true
-    /// Worker threads; nil follows `WorkSplit.threads`.
-    public var threads: Int?
+public final class Linear: AffineLayer, Layer {
+    public let inFeatures: Int, outFeatures: Int
     /// Multiply-adds a worker must get at least for a GEMM to be split (below, the dispatch
     /// costs more than it saves).
     public static let minimumSplitWork = 1 << 20
-    private var input: Tensor?
 
     /// PyTorch's default initialisation: W and b ~ U(−1/√in, 1/√in).
     public init(_ inFeatures: Int, _ outFeatures: Int, maxBatch: Int, store: ParameterStore,
                 rng: inout SeededRandom, spectralNorm: Bool = false) {
-        self.inFeatures = inFeatures; self.outFeatures = outFeatures; self.maxBatch = maxBatch
-        weight = LayerWeight(store: store, rows: outFeatures, cols: inFeatures, spectralNorm: spectralNorm, rng: &rng)
-        bias = store.allocateParameters(outFeatures)
-        fillUniform(store.values(bias), count: outFeatures, bound: 1 / Float(inFeatures).squareRoot(), rng: &rng)
-        output = Tensor(n: maxBatch, c: outFeatures)
-        inputGradient = Tensor(n: maxBatch, c: inFeatures)
+        self.inFeatures = inFeatures; self.outFeatures = outFeatures
+        super.init(weight: LayerWeight(store: store, rows: outFeatures, cols: inFeatures, spectralNorm: spectralNorm, rng: &rng),
+                   output: Tensor(n: maxBatch, c: outFeatures), inputGradient: Tensor(n: maxBatch, c: inFeatures))
     }
 
-    public var spectralNorm: SpectralNorm? { weight.spectralNorm }
+    public var outputShape: [Int] { [outFeatures] }
 
     /// x: (n, in) (any (n, c, h, w) with c·h·w = in) → (n, out).
-    public mutating func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         let n = x.n
         precondition(x.featureCount == inFeatures && n <= maxBatch,
                      "Linear(\(inFeatures)→\(outFeatures)): input \(n)×\(x.featureCount), max batch \(maxBatch)")
@@ -58,7 +44,7 @@ public struct Linear: @unchecked Sendable {
     }
 
     /// dOut: (n, out). Accumulates ∂L/∂W, ∂L/∂b into the store; returns ∂L/∂x (n, in).
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Linear.backward before forward") }
         let n = x.n
         precondition(dOut.n == n && dOut.featureCount == outFeatures, "Linear.backward: gradient shape")

@@ -2,7 +2,7 @@ import Tensor
 
 /// Leaky ReLU y = x for x > 0, slope·x otherwise (slope 0.2 in docs/science.md §4; slope 0 is ReLU).
 /// ∂y/∂x = 1 for x > 0, slope otherwise (PyTorch's choice at 0).
-public struct LeakyReLU: @unchecked Sendable {
+public final class LeakyReLU: ParameterlessLayer, @unchecked Sendable {
     public let slope: Float
     public let output: Tensor, inputGradient: Tensor
     private var input: Tensor?
@@ -19,14 +19,17 @@ public struct LeakyReLU: @unchecked Sendable {
         LeakyReLU(features: features, maxBatch: maxBatch, slope: 0)
     }
 
-    public mutating func forward(_ x: Tensor) -> Tensor {
+    /// Features per sample (the output keeps the input's shape).
+    public var outputShape: [Int] { [output.c] }
+
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.count <= output.count, "LeakyReLU: input larger than preallocated")
         input = x
         LeakyActivation.apply(x.data, count: x.count, slope: slope, into: output.data)
         return output.reshaped(n: x.n, c: x.c, h: x.h, w: x.w)
     }
 
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("LeakyReLU.backward before forward") }
         LeakyActivation.gradient(dOut.data, output: x.data, count: x.count, slope: slope, into: inputGradient.data)
         return inputGradient.reshaped(n: x.n, c: x.c, h: x.h, w: x.w)
@@ -35,7 +38,7 @@ public struct LeakyReLU: @unchecked Sendable {
 
 /// y = k·x with one trainable scalar k (the k_i of docs/science.md §5.1, initial 1).
 /// ∂L/∂k = Σ dy·x, ∂L/∂x = k·dy.
-public struct TrainableScale: @unchecked Sendable {
+public final class TrainableScale: Layer, @unchecked Sendable {
     public let store: ParameterStore
     public let scale: ParameterSlice
     public let output: Tensor, inputGradient: Tensor
@@ -50,8 +53,13 @@ public struct TrainableScale: @unchecked Sendable {
     }
 
     public var value: Float { store.values(scale).pointee }
+    public var parameters: LayerParameters { LayerParameters(store: store, slices: [scale]) }
+    public var spectralNorm: SpectralNorm? { nil }
+    /// False skips ∂L/∂k in backward.
+    public var computesParameterGradients = true
+    public var outputShape: [Int] { [output.c] }
 
-    public mutating func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.count <= output.count, "TrainableScale: input larger than preallocated")
         input = x
         let k = value, src = x.data, dst = output.data
@@ -59,12 +67,12 @@ public struct TrainableScale: @unchecked Sendable {
         return output.reshaped(n: x.n, c: x.c, h: x.h, w: x.w)
     }
 
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("TrainableScale.backward before forward") }
         let k = value, src = x.data, dy = dOut.data, dx = inputGradient.data
         var dk = 0.0
         for i in 0..<x.count { dk += Double(dy[i] * src[i]); dx[i] = k * dy[i] }
-        store.gradient(scale).pointee += Float(dk)
+        if computesParameterGradients { store.gradient(scale).pointee += Float(dk) }
         return inputGradient.reshaped(n: x.n, c: x.c, h: x.h, w: x.w)
     }
 }

@@ -5,7 +5,7 @@ import Tensor
 /// dropped),  y[i, j] = ¼·Σ_{a,b ∈ {0,1}} x[2i+a, 2j+b].
 /// Backward: ∂L/∂x[2i+a, 2j+b] = ¼·∂L/∂y[i, j], zero on a dropped row or column.
 /// Operator norm in ℓ2: ½ (the windows are disjoint, and (Σ₄ x)²/16 ≤ Σ₄ x²/4 by Cauchy–Schwarz).
-public struct AveragePool2x2: @unchecked Sendable {
+public final class AveragePool2x2: ParameterlessLayer, @unchecked Sendable {
     public let channels: Int, height: Int, width: Int, maxBatch: Int
     public let output: Tensor, inputGradient: Tensor
     /// Worker threads; nil follows `WorkSplit.threads`.
@@ -19,7 +19,9 @@ public struct AveragePool2x2: @unchecked Sendable {
         inputGradient = Tensor(n: maxBatch, c: channels, h: height, w: width)
     }
 
-    public mutating func forward(_ x: Tensor) -> Tensor {
+    public var outputShape: [Int] { [channels, height / 2, width / 2] }
+
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.c == channels && x.h == height && x.w == width && x.n <= maxBatch,
                      "AveragePool2x2: input (\(x.n), \(x.c), \(x.h), \(x.w)) ≠ (≤\(maxBatch), \(channels), \(height), \(width))")
         batch = x.n
@@ -39,7 +41,7 @@ public struct AveragePool2x2: @unchecked Sendable {
         return output.withBatch(x.n)
     }
 
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         precondition(dOut.n == batch && dOut.featureCount == output.featureCount, "AveragePool2x2.backward: gradient shape")
         let h = height, w = width, ho = h / 2, wo = w / 2, dy = UnsafePointer(dOut.data), dx = inputGradient.data
         let planes = batch * channels
@@ -69,7 +71,7 @@ public struct AveragePool2x2: @unchecked Sendable {
 /// Global sum pooling (n, c, H, W) → (n, c): y[s, ch] = Σ_p x[s, ch, p]; backward broadcasts
 /// ∂L/∂y[s, ch] to every pixel. Operator norm in ℓ2: √(H·W) (Cauchy–Schwarz, equality for a
 /// constant plane).
-public struct GlobalSumPool: @unchecked Sendable {
+public final class GlobalSumPool: ParameterlessLayer, @unchecked Sendable {
     public let channels: Int, height: Int, width: Int, maxBatch: Int
     public let output: Tensor, inputGradient: Tensor
     private var batch = 0
@@ -80,7 +82,9 @@ public struct GlobalSumPool: @unchecked Sendable {
         inputGradient = Tensor(n: maxBatch, c: channels, h: height, w: width)
     }
 
-    public mutating func forward(_ x: Tensor) -> Tensor {
+    public var outputShape: [Int] { [channels] }
+
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.c == channels && x.h == height && x.w == width && x.n <= maxBatch, "GlobalSumPool: input shape")
         batch = x.n
         let plane = height * width, src = x.data, dst = output.data
@@ -93,7 +97,7 @@ public struct GlobalSumPool: @unchecked Sendable {
         return output.withBatch(x.n)
     }
 
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         precondition(dOut.n == batch && dOut.featureCount == channels, "GlobalSumPool.backward: gradient shape")
         let plane = height * width, dy = dOut.data, dx = inputGradient.data
         for i in 0..<(batch * channels) { (dx + i * plane).update(repeating: dy[i], count: plane) }

@@ -2,7 +2,7 @@ import Tensor
 
 /// Nearest-neighbour upsampling ×2 (F.interpolate(scale_factor=2)): (n, c, h, w) → (n, c, 2h, 2w),
 /// y[.., 2i+a, 2j+b] = x[.., i, j]. Backward sums each 2×2 block of dy.
-public struct Upsample2x: @unchecked Sendable {
+public final class Upsample2x: ParameterlessLayer, @unchecked Sendable {
     public let output: Tensor, inputGradient: Tensor
     private var inputShape = (n: 0, c: 0, h: 0, w: 0)
 
@@ -11,7 +11,9 @@ public struct Upsample2x: @unchecked Sendable {
         inputGradient = Tensor(n: maxBatch, c: channels, h: height, w: width)
     }
 
-    public mutating func forward(_ x: Tensor) -> Tensor {
+    public var outputShape: [Int] { [output.c, output.h, output.w] }
+
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.c == output.c && 2 * x.h == output.h && 2 * x.w == output.w && x.n <= output.n,
                      "Upsample2x: input shape")
         inputShape = (x.n, x.c, x.h, x.w)
@@ -26,7 +28,7 @@ public struct Upsample2x: @unchecked Sendable {
         return output.withBatch(x.n)
     }
 
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         let (n, c, h, w) = inputShape, w2 = 2 * w, dy = dOut.data, dx = inputGradient.data
         for plane in 0..<(n * c) {
             for i in 0..<h {
@@ -41,11 +43,14 @@ public struct Upsample2x: @unchecked Sendable {
 }
 
 /// (n, c, h, w) → (n, c·h·w): a free reshape (NCHW is contiguous); backward restores the shape.
-public struct Flatten: Sendable {
+public final class Flatten: ParameterlessLayer, @unchecked Sendable {
     private var inputShape = (c: 0, h: 0, w: 0)
     public init() {}
 
-    public mutating func forward(_ x: Tensor) -> Tensor {
+    /// Features per sample of the last forward's input (0 before one).
+    public var outputShape: [Int] { [inputShape.c * inputShape.h * inputShape.w] }
+
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         inputShape = (x.c, x.h, x.w)
         return x.flattened()
     }

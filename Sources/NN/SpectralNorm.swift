@@ -131,22 +131,30 @@ public struct SpectralNorm: @unchecked Sendable {
     }
 }
 
-/// A layer's weight matrix (rows × cols), plain or spectrally normalised; the shared part
-/// of Linear and Conv2d.
+/// A layer's weight matrix W (rows × cols), plain or spectrally normalised, and its bias
+/// (rows): the shared part of Linear, Conv2d, Conv1x1 and UpsampleConv2d (`AffineLayer`).
 public struct LayerWeight: @unchecked Sendable {
     public let store: ParameterStore
     public let slice: ParameterSlice
+    public let bias: ParameterSlice
     public let rows: Int, cols: Int
     public var spectralNorm: SpectralNorm?
 
-    /// Weights U(−1/√cols, 1/√cols), PyTorch's default (kaiming_uniform with a = √5).
+    /// PyTorch's default initialisation: W and b ~ U(−1/√cols, 1/√cols) (kaiming_uniform with
+    /// a = √5, and the fan-in bound for b). Store order and draws: W, its SN's u and v, then b.
     init(store: ParameterStore, rows: Int, cols: Int, spectralNorm: Bool, rng: inout SeededRandom) {
         self.store = store; self.rows = rows; self.cols = cols
+        let bound = 1 / Float(cols).squareRoot()
         slice = store.allocateParameters(rows * cols)
-        fillUniform(store.values(slice), count: rows * cols, bound: 1 / Float(cols).squareRoot(), rng: &rng)
+        fillUniform(store.values(slice), count: rows * cols, bound: bound, rng: &rng)
         self.spectralNorm = spectralNorm
             ? SpectralNorm(store: store, weight: slice, rows: rows, cols: cols, rng: &rng) : nil
+        bias = store.allocateParameters(rows)
+        fillUniform(store.values(bias), count: rows, bound: bound, rng: &rng)
     }
+
+    /// W then b, as views into the store.
+    public var parameters: LayerParameters { LayerParameters(store: store, slices: [slice, bias]) }
 
     /// The matrix the forward pass uses: W̄ = W/σ under SN (refreshed per `mode`), else W.
     mutating func prepare(_ mode: ForwardMode) -> UnsafePointer<Float> {

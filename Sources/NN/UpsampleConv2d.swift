@@ -17,28 +17,19 @@ import Tensor
 /// Parameters are stored exactly as Conv2d's (weight (out, in, 3, 3), then bias; same
 /// initialisation draws), so checkpoints and the twin's parameter layout are unchanged.
 /// No spectral normalisation (G does not use it). Each backward must follow its own forward.
-public struct UpsampleConv2d: @unchecked Sendable {
+public final class UpsampleConv2d: AffineLayer, Layer {
     /// The convolution on the upsampled grid this layer computes: (in, 2H, 2W) → (out, 2H, 2W).
     public let geometry: ConvGeometry
     /// The 2×2, padding-1 convolution on the low-resolution grid: (in, H, W) → (·, H+1, W+1).
     public let lowGeometry: ConvGeometry
-    public let outChannels: Int, maxBatch: Int
-    public let weight: LayerWeight
-    public let bias: ParameterSlice
-    public let output: Tensor
-    public let inputGradient: Tensor
-    public var computesInputGradient = true
-    public var computesParameterGradients = true
+    public let outChannels: Int
     /// Fused LeakyReLU of this slope on the output (nil: none), applied by the interleaving
     /// scatter; backward applies its derivative in the gather.
     public var activationSlope: Float? = nil
-    /// Worker threads; nil follows `WorkSplit.threads`.
-    public var threads: Int?
     public let chunk: Int
     /// K (4·out × in·4), rebuilt from W by every forward.
     private let phaseKernels: TensorStorage
     private var workspaces: [ConvWorkspace] = []
-    private var input: Tensor?
 
     /// x: (n, channels, height, width) → (n, outChannels, 2·height, 2·width).
     public init(channels: Int, height: Int, width: Int, outChannels: Int, maxBatch: Int,
@@ -46,16 +37,17 @@ public struct UpsampleConv2d: @unchecked Sendable {
                 chunkColumns: Int = Conv2d.defaultChunkColumns) {
         geometry = ConvGeometry(channels: channels, height: 2 * height, width: 2 * width, kernel: 3, padding: 1)
         lowGeometry = ConvGeometry(channels: channels, height: height, width: width, kernel: 2, padding: 1)
-        self.outChannels = outChannels; self.maxBatch = maxBatch
+        self.outChannels = outChannels
         let fanIn = geometry.patchSize
-        weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: false, rng: &rng)
-        bias = store.allocateParameters(outChannels)
-        fillUniform(store.values(bias), count: outChannels, bound: 1 / Float(fanIn).squareRoot(), rng: &rng)
-        output = Tensor(n: maxBatch, c: outChannels, h: 2 * height, w: 2 * width)
-        inputGradient = Tensor(n: maxBatch, c: channels, h: height, w: width)
+        let weight = LayerWeight(store: store, rows: outChannels, cols: fanIn, spectralNorm: false, rng: &rng)
         phaseKernels = TensorStorage(capacity: 4 * outChannels * lowGeometry.patchSize)
         chunk = samplesPerChunk(pixels: lowGeometry.outPixels, batch: maxBatch, targetColumns: chunkColumns)
+        super.init(weight: weight, output: Tensor(n: maxBatch, c: outChannels, h: 2 * height, w: 2 * width),
+                   inputGradient: Tensor(n: maxBatch, c: channels, h: height, w: width))
     }
+
+    /// The upsampled grid's: what the twin's Conv2d after F.interpolate reports.
+    public var outputShape: [Int] { [outChannels, geometry.outHeight, geometry.outWidth] }
 
     /// Kernel rows (or columns) of 3×3 that phase `a`'s tap `u` sums: [0], [1,2] / [0,1], [2].
     @inline(__always)
@@ -63,7 +55,7 @@ public struct UpsampleConv2d: @unchecked Sendable {
         a == 0 ? (u == 0 ? 0..<1 : 1..<3) : (u == 0 ? 0..<2 : 2..<3)
     }
 
-    private mutating func workspaces(_ count: Int) -> [ConvWorkspace] {
+    private func workspaces(_ count: Int) -> [ConvWorkspace] {
         while workspaces.count < count {
             // `padded` also holds one masked output plane for the gather of a fused activation.
             let low = lowGeometry, columns = chunk * low.outPixels
@@ -89,8 +81,8 @@ public struct UpsampleConv2d: @unchecked Sendable {
         } } } }
     }
 
-    /// x: (n, in, H, W) → (n, out, 2H, 2W).
-    public mutating func forward(_ x: Tensor) -> Tensor {
+    /// x: (n, in, H, W) → (n, out, 2H, 2W). No mode: nothing to normalise.
+    public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         let low = lowGeometry, n = x.n
         precondition(x.c == low.channels && x.h == low.height && x.w == low.width && n <= maxBatch,
                      "UpsampleConv2d: input (\(n), \(x.c), \(x.h), \(x.w)) ≠ (≤\(maxBatch), \(low.channels), \(low.height), \(low.width))")
@@ -171,7 +163,7 @@ public struct UpsampleConv2d: @unchecked Sendable {
     }
 
     /// dOut: (n, out, 2H, 2W). Accumulates ∂L/∂W, ∂L/∂b into the store; returns ∂L/∂x.
-    public mutating func backward(_ dOut: Tensor) -> Tensor {
+    public func backward(_ dOut: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("UpsampleConv2d.backward before forward") }
         let low = lowGeometry, n = x.n
         precondition(dOut.n == n && dOut.featureCount == outChannels * geometry.outPixels,

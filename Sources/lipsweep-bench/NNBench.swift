@@ -97,7 +97,7 @@ func layerRate(_ shape: LayerShape, batch b: Int,
     let best: Timing, forward: Timing
     switch shape {
     case let .conv(_, g, o, sn):
-        var layer = Conv2d(g, outChannels: o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn,
+        let layer = Conv2d(g, outChannels: o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn,
                            columnBudget: columnBudget)
         let x = Tensor(n: b, c: g.channels, h: g.height, w: g.width)
         rng.fillNormal(x.buffer)
@@ -106,7 +106,7 @@ func layerRate(_ shape: LayerShape, batch b: Int,
         best = measure { _ = layer.forward(x); _ = layer.backward(dy) }
         forward = measure { _ = layer.forward(x) }
     case let .linear(_, i, o, sn):
-        var layer = Linear(i, o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn)
+        let layer = Linear(i, o, maxBatch: b, store: store, rng: &rng, spectralNorm: sn)
         let x = Tensor(n: b, c: i), dy = Tensor(n: b, c: o)
         rng.fillNormal(x.buffer); rng.fillNormal(dy.buffer)
         best = measure { _ = layer.forward(x); _ = layer.backward(dy) }

@@ -17,7 +17,7 @@ import NN
                     directKernel: Bool = true) -> (y: [Float], dx: [Float], dTheta: [Float], direct: Bool) {
         var rng = SeededRandom(seed: 11)
         let store = ParameterStore()
-        var layer = Conv2d(geometry, outChannels: out, maxBatch: batch, store: store, rng: &rng,
+        let layer = Conv2d(geometry, outChannels: out, maxBatch: batch, store: store, rng: &rng,
                            spectralNorm: spectralNorm, chunkColumns: split.chunkColumns, directKernel: directKernel)
         layer.threads = split.threads
         let x = Tensor(n: batch, c: geometry.channels, h: geometry.height, w: geometry.width)
@@ -61,12 +61,12 @@ import NN
         var rng = SeededRandom(seed: 12)
         let store = ParameterStore()
         let geometry = ConvGeometry(channels: 2, height: 6, width: 6, kernel: 3, padding: 1)
-        var layer = Conv2d(geometry, outChannels: 3, maxBatch: 3, store: store, rng: &rng,
+        let layer = Conv2d(geometry, outChannels: 3, maxBatch: 3, store: store, rng: &rng,
                            spectralNorm: spectralNorm, chunkColumns: 1)
         layer.threads = 2
         let x = Tensor(n: 3, c: 2, h: 6, w: 6)
         GradientCheck.normal(x, &rng)
-        let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "∂x error \(g.inputError)")
         #expect(g.parameterError < GradientCheck.tolerance, "∂θ error \(g.parameterError)")
     }

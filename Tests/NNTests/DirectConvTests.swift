@@ -38,12 +38,12 @@ import NN
         let (g, out) = Self.shapes[index]
         var rng = SeededRandom(seed: 13)
         let store = ParameterStore()
-        var layer = Conv2d(g, outChannels: out, maxBatch: 2, store: store, rng: &rng)
+        let layer = Conv2d(g, outChannels: out, maxBatch: 2, store: store, rng: &rng)
         layer.threads = 2
         #expect(layer.usesDirectKernel)
         let x = Tensor(n: 2, c: g.channels, h: g.height, w: g.width)
         GradientCheck.normal(x, &rng)
-        let gradients = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let gradients = LayerGradients(layer, input: x, rng: &rng)
         #expect(gradients.inputError < GradientCheck.tolerance, "∂x error \(gradients.inputError)")
         #expect(gradients.parameterError < GradientCheck.tolerance, "∂θ error \(gradients.parameterError)")
     }

@@ -13,7 +13,7 @@ import NN
         var rng = SeededRandom(seed: 31)
         let store = ParameterStore()
         let g = ConvGeometry(channels: 2, height: 7, width: 7, kernel: 3, stride: 2, padding: 1)
-        var layer = Conv2d(g, outChannels: 3, maxBatch: 5, store: store, rng: &rng, spectralNorm: sn, columnBudget: budget)
+        let layer = Conv2d(g, outChannels: 3, maxBatch: 5, store: store, rng: &rng, spectralNorm: sn, columnBudget: budget)
         let x = Tensor(n: 5, c: 2, h: 7, w: 7)
         rng.fillNormal(x.buffer)
         let y = layer.forward(x, mode: .evaluation)
@@ -36,7 +36,7 @@ import NN
     @Test func linearMatchesFormula() {
         var rng = SeededRandom(seed: 32)
         let store = ParameterStore()
-        var layer = Linear(6, 4, maxBatch: 3, store: store, rng: &rng)
+        let layer = Linear(6, 4, maxBatch: 3, store: store, rng: &rng)
         let x = Tensor(n: 3, c: 6)
         rng.fillNormal(x.buffer)
         let y = layer.forward(x)
@@ -50,9 +50,9 @@ import NN
 
     @Test func pointwiseLayers() {
         let store = ParameterStore()
-        var lrelu = LeakyReLU(features: 4, maxBatch: 1)
-        var relu = LeakyReLU.relu(features: 4, maxBatch: 1)
-        var scale = TrainableScale(features: 4, maxBatch: 1, store: store, initial: 2.5)
+        let lrelu = LeakyReLU(features: 4, maxBatch: 1)
+        let relu = LeakyReLU.relu(features: 4, maxBatch: 1)
+        let scale = TrainableScale(features: 4, maxBatch: 1, store: store, initial: 2.5)
         let x = Tensor(n: 1, c: 4)
         x.copy(from: [-2, -0.5, 0, 3])
         #expect(lrelu.forward(x).toArray() == [-0.4, -0.1, 0, 3])

@@ -17,7 +17,7 @@ import NN
         let x = Tensor(n: input.n, c: input.c, h: input.h, w: input.w)
         GradientCheck.normal(x, &rng)
         var y = forward(&layer, x)
-        var act = LeakyReLU(features: y.featureCount, maxBatch: y.n, slope: 0.2)
+        let act = LeakyReLU(features: y.featureCount, maxBatch: y.n, slope: 0.2)
         if !fused { y = act.forward(y) }
         let r = Tensor(n: y.n, c: y.c, h: y.h, w: y.w)
         GradientCheck.normal(r, &rng)
@@ -42,7 +42,7 @@ import NN
         for (chunkColumns, threads) in [(1, 1), (1 << 30, 1), (1, 2), (2 * g.outPixels, 2)] {
             func layer(fused: Bool) -> (y: [Float], dx: [Float], dTheta: [Float]) {
                 Self.run({ store, rng in
-                    var conv = Conv2d(g, outChannels: out, maxBatch: 5, store: store, rng: &rng, chunkColumns: chunkColumns)
+                    let conv = Conv2d(g, outChannels: out, maxBatch: 5, store: store, rng: &rng, chunkColumns: chunkColumns)
                     conv.threads = threads
                     if fused { conv.activationSlope = 0.2 }
                     return conv
@@ -56,7 +56,7 @@ import NN
     @Test(arguments: [1, 2]) func upsampleConvEqualsConvThenLeakyReLU(threads: Int) {
         func layer(fused: Bool) -> (y: [Float], dx: [Float], dTheta: [Float]) {
             Self.run({ store, rng in
-                var conv = UpsampleConv2d(channels: 3, height: 5, width: 6, outChannels: 2, maxBatch: 4,
+                let conv = UpsampleConv2d(channels: 3, height: 5, width: 6, outChannels: 2, maxBatch: 4,
                                           store: store, rng: &rng, chunkColumns: 1)
                 conv.threads = threads
                 if fused { conv.activationSlope = 0.2 }

@@ -52,38 +52,8 @@ enum GradientCheck {
     }
 }
 
-/// A one-input layer the checker can drive.
-protocol CheckableLayer {
-    mutating func run(_ x: Tensor, _ mode: ForwardMode) -> Tensor
-    mutating func gradient(_ dOut: Tensor) -> Tensor
-}
-
-extension Linear: CheckableLayer {
-    mutating func run(_ x: Tensor, _ mode: ForwardMode) -> Tensor { forward(x, mode: mode) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
-}
-extension Conv2d: CheckableLayer {
-    mutating func run(_ x: Tensor, _ mode: ForwardMode) -> Tensor { forward(x, mode: mode) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
-}
-extension LeakyReLU: CheckableLayer {
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { forward(x) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
-}
-extension Upsample2x: CheckableLayer {
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { forward(x) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
-}
-extension Flatten: CheckableLayer {
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { forward(x) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
-}
-extension TrainableScale: CheckableLayer {
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { forward(x) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
-}
-
-/// Analytic and numeric gradients of L = Σ r·layer(x) w.r.t. x and all store parameters.
+/// Analytic and numeric gradients of L = Σ r·layer(x) w.r.t. x and the layer's parameters
+/// (its `parameters` views into the store, in allocation order).
 struct LayerGradients {
     var analyticInput: [Float], numericInput: [Double]
     var analyticParameters: [Float], numericParameters: [Double]
@@ -95,19 +65,19 @@ struct LayerGradients {
     /// The analytic pass is a `.training` forward (one power-iteration step under SN) and its
     /// backward; the numeric pass uses `.evaluation` forwards, i.e. the same u, v held fixed:
     /// exactly the function whose gradient the SN backward claims to compute.
-    init<L: CheckableLayer>(_ layer: inout L, input x: Tensor, store: ParameterStore?, rng: inout SeededRandom) {
-        let y = layer.run(x, .training)
+    init(_ layer: some Layer, input x: Tensor, rng: inout SeededRandom) {
+        let y = layer.forward(x, mode: .training)
         let r = Tensor(n: y.n, c: y.c, h: y.h, w: y.w)
         GradientCheck.normal(r, &rng)
-        store?.zeroGradients()
-        analyticInput = layer.gradient(r).toArray()
-        let count = store?.parameterCount ?? 0
-        analyticParameters = store.map { Array(UnsafeBufferPointer(start: $0.gradients, count: count)) } ?? []
+        let values = layer.parameters.values, gradients = layer.parameters.gradients
+        for g in gradients { g.update(repeating: 0) }
+        analyticInput = layer.backward(r).toArray()
+        analyticParameters = gradients.flatMap { Array($0) }
         numericInput = GradientCheck.numeric(x.data, count: x.count) {
-            GradientCheck.dot(layer.run(x, .evaluation), r)
+            GradientCheck.dot(layer.forward(x, mode: .evaluation), r)
         }
-        numericParameters = store.map { s in
-            GradientCheck.numeric(s.parameters, count: count) { GradientCheck.dot(layer.run(x, .evaluation), r) }
-        } ?? []
+        numericParameters = values.flatMap { v in
+            GradientCheck.numeric(v.baseAddress!, count: v.count) { GradientCheck.dot(layer.forward(x, mode: .evaluation), r) }
+        }
     }
 }

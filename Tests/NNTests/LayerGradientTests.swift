@@ -9,10 +9,10 @@ import NN
     static func linearCase(spectralNorm: Bool) -> (Linear, ParameterStore, LayerGradients) {
         var rng = SeededRandom(seed: 1)
         let store = ParameterStore()
-        var layer = Linear(7, 5, maxBatch: 4, store: store, rng: &rng, spectralNorm: spectralNorm)
+        let layer = Linear(7, 5, maxBatch: 4, store: store, rng: &rng, spectralNorm: spectralNorm)
         let x = Tensor(n: 3, c: 7)
         GradientCheck.normal(x, &rng)
-        let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         return (layer, store, g)
     }
 
@@ -45,53 +45,53 @@ import NN
         var rng = SeededRandom(seed: 2)
         let store = ParameterStore()
         let geometry = ConvGeometry(channels: t.c, height: t.h, width: t.w, kernel: t.k, stride: t.s, padding: t.p)
-        var layer = Conv2d(geometry, outChannels: t.o, maxBatch: t.n + 1, store: store, rng: &rng,
+        let layer = Conv2d(geometry, outChannels: t.o, maxBatch: t.n + 1, store: store, rng: &rng,
                            spectralNorm: t.sn, columnBudget: t.budget)
         #expect(t.budget == Conv2d.defaultColumnBudget || layer.chunk < t.n, "case meant to be chunked")
         let x = Tensor(n: t.n, c: t.c, h: t.h, w: t.w)
         GradientCheck.normal(x, &rng)
-        let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "Conv2d \(t) ∂x error \(g.inputError)")
         #expect(g.parameterError < GradientCheck.tolerance, "Conv2d \(t) ∂θ error \(g.parameterError)")
     }
 
     @Test(arguments: [Float(0.2), 0]) func leakyReLU(slope: Float) {
         var rng = SeededRandom(seed: 3)
-        var layer = LeakyReLU(features: 2 * 3 * 3, maxBatch: 3, slope: slope)
+        let layer = LeakyReLU(features: 2 * 3 * 3, maxBatch: 3, slope: slope)
         let x = Tensor(n: 3, c: 2, h: 3, w: 3)
         GradientCheck.awayFromZero(x, &rng)
-        let g = LayerGradients(&layer, input: x, store: nil, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "LeakyReLU(\(slope)) ∂x error \(g.inputError)")
     }
 
     @Test func upsample() {
         var rng = SeededRandom(seed: 4)
-        var layer = Upsample2x(channels: 3, height: 4, width: 5, maxBatch: 2)
+        let layer = Upsample2x(channels: 3, height: 4, width: 5, maxBatch: 2)
         let x = Tensor(n: 2, c: 3, h: 4, w: 5)
         GradientCheck.normal(x, &rng)
         let y = layer.forward(x)
         #expect(y.h == 8 && y.w == 10 && y.data[0] == x.data[0] && y.data[11] == x.data[0] && y.data[12] == x.data[1])
-        let g = LayerGradients(&layer, input: x, store: nil, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "Upsample2x ∂x error \(g.inputError)")
     }
 
     @Test func flatten() {
         var rng = SeededRandom(seed: 5)
-        var layer = Flatten()
+        let layer = Flatten()
         let x = Tensor(n: 2, c: 3, h: 2, w: 2)
         GradientCheck.normal(x, &rng)
         #expect(layer.forward(x).c == 12)
-        let g = LayerGradients(&layer, input: x, store: nil, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "Flatten ∂x error \(g.inputError)")
     }
 
     @Test func trainableScale() {
         var rng = SeededRandom(seed: 6)
         let store = ParameterStore()
-        var layer = TrainableScale(features: 4, maxBatch: 3, store: store, initial: 1.7)
+        let layer = TrainableScale(features: 4, maxBatch: 3, store: store, initial: 1.7)
         let x = Tensor(n: 3, c: 4)
         GradientCheck.normal(x, &rng)
-        let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "TrainableScale ∂x error \(g.inputError)")
         #expect(g.parameterError < GradientCheck.tolerance, "TrainableScale ∂k error \(g.parameterError)")
     }

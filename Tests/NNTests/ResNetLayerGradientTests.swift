@@ -2,47 +2,22 @@ import Testing
 import Tensor
 import NN
 
-/// A layer whose training-mode forward is the function to check: batch norm's batch
-/// statistics make ∂x̂/∂x go through μ and σ², so its numeric gradient must use the same mode
-/// (`LayerGradients` otherwise compares with `.evaluation` forwards, which hold SN's u, v fixed).
-struct BatchStatistics: CheckableLayer {
-    var layer: BatchNorm2d
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { layer.forward(x, mode: .training) }
-    mutating func gradient(_ d: Tensor) -> Tensor { layer.backward(d) }
-}
-
-/// Batch norm with running statistics (evaluation mode) in both passes.
-struct RunningStatistics: CheckableLayer {
-    var layer: BatchNorm2d
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { layer.forward(x, mode: .evaluation) }
-    mutating func gradient(_ d: Tensor) -> Tensor { layer.backward(d) }
-}
-
-/// The conditional affine with a fixed condition batch.
-struct Conditioned: CheckableLayer {
-    var layer: ConditionalAffine
-    let conditions: Tensor
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { layer.forward(x, conditions: conditions) }
-    mutating func gradient(_ d: Tensor) -> Tensor { layer.backward(d) }
-}
-
-extension Conv1x1: CheckableLayer {
-    mutating func run(_ x: Tensor, _ mode: ForwardMode) -> Tensor { forward(x, mode: mode) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
-}
-extension AveragePool2x2: CheckableLayer {
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { forward(x) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
-}
-extension GlobalSumPool: CheckableLayer {
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { forward(x) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
+/// Batch norm whose forward always runs in one mode, whatever the checker asks: with batch
+/// statistics (∂x̂/∂x goes through μ and σ², so the numeric gradient must use the same mode;
+/// `LayerGradients` otherwise compares with `.evaluation` forwards, which hold SN's u, v fixed)
+/// or with the running ones in both passes.
+final class FixedMode: ParameterlessLayer {
+    let layer: BatchNorm2d, mode: ForwardMode
+    init(_ layer: BatchNorm2d, _ mode: ForwardMode) { self.layer = layer; self.mode = mode }
+    var outputShape: [Int] { layer.outputShape }
+    func forward(_ x: Tensor, mode _: ForwardMode) -> Tensor { layer.forward(x, mode: mode) }
+    func backward(_ d: Tensor) -> Tensor { layer.backward(d) }
 }
 
 /// A batch norm whose backward forgets that σ² depends on x: ∂L/∂x = (g − mean(g))/σ, a
 /// plausible bug (it is right for the mean, wrong for the variance). The check must reject it.
-struct BatchNormWithoutVarianceGradient: CheckableLayer {
-    var layer: BatchNorm2d
+final class BatchNormWithoutVarianceGradient: ParameterlessLayer {
+    let layer: BatchNorm2d
     var input: Tensor?
     let gradientBuffer: Tensor
 
@@ -51,9 +26,11 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
         gradientBuffer = Tensor(n: layer.maxBatch, c: layer.channels, h: layer.height, w: layer.width)
     }
 
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { input = x; return layer.forward(x, mode: .training) }
+    var outputShape: [Int] { layer.outputShape }
 
-    mutating func gradient(_ d: Tensor) -> Tensor {
+    func forward(_ x: Tensor, mode _: ForwardMode) -> Tensor { input = x; return layer.forward(x, mode: .training) }
+
+    func backward(_ d: Tensor) -> Tensor {
         let x = input!, plane = layer.height * layer.width, cs = layer.channels, count = Double(x.n * plane)
         let dx = gradientBuffer.withBatch(x.n)
         for c in 0..<cs {
@@ -78,11 +55,11 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
     @Test func batchNormTrainingMode() {
         var rng = SeededRandom(seed: 31)
         let store = ParameterStore()
-        var layer = BatchStatistics(layer: BatchNorm2d(channels: 3, height: 4, width: 5, maxBatch: 3, store: store))
+        let layer = FixedMode(BatchNorm2d(channels: 3, height: 4, width: 5, maxBatch: 3, store: store), .training)
         let x = Tensor(n: 3, c: 3, h: 4, w: 5)
         GradientCheck.normal(x, &rng)
         for i in 0..<x.count { x.data[i] = 2 * x.data[i] + Float(i % 3) }  // per-channel offset and spread
-        let g = LayerGradients(&layer, input: x, store: nil, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "BatchNorm2d (batch statistics) ∂x error \(g.inputError)")
         // x̂ of each channel has mean 0 and (biased) variance 1/(1 + ε/σ²) ≈ 1.
         let y = layer.layer.forward(x, mode: .training)
@@ -96,21 +73,21 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
     @Test func batchNormEvaluationMode() {
         var rng = SeededRandom(seed: 32)
         let store = ParameterStore()
-        var bn = BatchNorm2d(channels: 2, height: 3, width: 3, maxBatch: 2, store: store)
+        let bn = BatchNorm2d(channels: 2, height: 3, width: 3, maxBatch: 2, store: store)
         for c in 0..<2 { store.buffer(bn.runningMean)[c] = 0.3 * Float(c + 1); store.buffer(bn.runningVariance)[c] = 0.5 + Float(c) }
         let x = Tensor(n: 2, c: 2, h: 3, w: 3)
         GradientCheck.normal(x, &rng)
         let y = bn.forward(x, mode: .evaluation)
         #expect(abs(y.data[9] - (x.data[9] - 0.6) / (1.5 + BatchNorm2d.epsilon).squareRoot()) < 1e-6)
-        var layer = RunningStatistics(layer: bn)
-        let g = LayerGradients(&layer, input: x, store: nil, rng: &rng)
+        let layer = FixedMode(bn, .evaluation)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "BatchNorm2d (running statistics) ∂x error \(g.inputError)")
     }
 
     /// running ← 0.9·running + 0.1·batch statistic, the variance unbiased (PyTorch's rule).
     @Test func runningStatisticsFollowMomentum() {
         let store = ParameterStore()
-        var bn = BatchNorm2d(channels: 1, height: 1, width: 2, maxBatch: 2, store: store)
+        let bn = BatchNorm2d(channels: 1, height: 1, width: 2, maxBatch: 2, store: store)
         let x = Tensor(n: 2, c: 1, h: 1, w: 2)
         x.copy(from: [1, 2, 3, 6])  // mean 3, biased variance 3.5, unbiased 14/3
         _ = bn.forward(x, mode: .training)
@@ -123,11 +100,11 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
     @Test(arguments: [nil, Float(0), 0.2]) func conditionalAffine(slope: Float?) {
         var rng = SeededRandom(seed: 33)
         let store = ParameterStore()
-        var affine = ConditionalAffine(channels: 3, height: 2, width: 3, conditionSize: 5, maxBatch: 4, store: store)
+        let c = Tensor(n: 4, c: 5), x = Tensor(n: 4, c: 3, h: 2, w: 3)
+        let affine = ConditionalAffine(channels: 3, height: 2, width: 3, conditions: c, maxBatch: 4, store: store)
         affine.activationSlope = slope
         // Non-zero W_γ, W_β (they start at 0) so that every term of the backward is exercised.
         for i in 0..<store.parameterCount { store.parameters[i] = Float(rng.normal()) * 0.1 }
-        let c = Tensor(n: 4, c: 5), x = Tensor(n: 4, c: 3, h: 2, w: 3)
         GradientCheck.normal(c, &rng)
         // x chosen so that γx + β lies in ±[0.2, 1]: ≥ 0.2 from the activation's kink, farther
         // than any step of the check moves it (h·|c_j|·max(1, |x|) ≲ 0.1).
@@ -141,8 +118,7 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
                 x.data[at] = (target - beta) / gamma
             }
         } }
-        var layer = Conditioned(layer: affine, conditions: c)
-        let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let g = LayerGradients(affine, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "ConditionalAffine slope \(String(describing: slope)) ∂x error \(g.inputError)")
         #expect(g.parameterError < GradientCheck.tolerance, "ConditionalAffine slope \(String(describing: slope)) ∂W error \(g.parameterError)")
     }
@@ -150,20 +126,20 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
     /// At initialisation W_γ = W_β = 0: the identity for every condition.
     @Test func conditionalAffineStartsAsIdentity() {
         var rng = SeededRandom(seed: 34)
-        var affine = ConditionalAffine(channels: 2, height: 2, width: 2, conditionSize: 5, maxBatch: 3, store: ParameterStore())
         let c = Tensor(n: 3, c: 5), x = Tensor(n: 3, c: 2, h: 2, w: 2)
+        let affine = ConditionalAffine(channels: 2, height: 2, width: 2, conditions: c, maxBatch: 3, store: ParameterStore())
         GradientCheck.normal(c, &rng); GradientCheck.normal(x, &rng)
-        #expect(affine.forward(x, conditions: c).toArray() == x.toArray())
+        #expect(affine.forward(x).toArray() == x.toArray())
     }
 
     @Test(arguments: [false, true]) func conv1x1(spectralNorm: Bool) {
         var rng = SeededRandom(seed: 35)
         let store = ParameterStore()
-        var layer = Conv1x1(inChannels: 3, outChannels: 4, height: 3, width: 2, maxBatch: 3, store: store, rng: &rng,
+        let layer = Conv1x1(inChannels: 3, outChannels: 4, height: 3, width: 2, maxBatch: 3, store: store, rng: &rng,
                             spectralNorm: spectralNorm)
         let x = Tensor(n: 3, c: 3, h: 3, w: 2)
         GradientCheck.normal(x, &rng)
-        let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "Conv1x1 SN=\(spectralNorm) ∂x error \(g.inputError)")
         #expect(g.parameterError < GradientCheck.tolerance, "Conv1x1 SN=\(spectralNorm) ∂θ error \(g.parameterError)")
     }
@@ -171,8 +147,8 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
     /// Conv1x1 is Conv2d with a 1×1 kernel (same weights, same function).
     @Test func conv1x1EqualsConv2dWithUnitKernel() {
         var rng = SeededRandom(seed: 36), same = SeededRandom(seed: 36)
-        var a = Conv1x1(inChannels: 3, outChannels: 2, height: 4, width: 4, maxBatch: 2, store: ParameterStore(), rng: &rng)
-        var b = Conv2d(ConvGeometry(channels: 3, height: 4, width: 4, kernel: 1), outChannels: 2, maxBatch: 2,
+        let a = Conv1x1(inChannels: 3, outChannels: 2, height: 4, width: 4, maxBatch: 2, store: ParameterStore(), rng: &rng)
+        let b = Conv2d(ConvGeometry(channels: 3, height: 4, width: 4, kernel: 1), outChannels: 2, maxBatch: 2,
                        store: ParameterStore(), rng: &same)
         let x = Tensor(n: 2, c: 3, h: 4, w: 4)
         GradientCheck.normal(x, &rng)
@@ -182,13 +158,13 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
 
     @Test(arguments: [(7, 7), (6, 5), (4, 4)]) func averagePool(height: Int, width: Int) {
         var rng = SeededRandom(seed: 37)
-        var layer = AveragePool2x2(channels: 2, height: height, width: width, maxBatch: 2)
+        let layer = AveragePool2x2(channels: 2, height: height, width: width, maxBatch: 2)
         let x = Tensor(n: 2, c: 2, h: height, w: width)
         GradientCheck.normal(x, &rng)
         let y = layer.forward(x)
         #expect(y.h == height / 2 && y.w == width / 2)
         #expect(abs(y.data[0] - 0.25 * (x.data[0] + x.data[1] + x.data[width] + x.data[width + 1])) < 1e-6)
-        let g = LayerGradients(&layer, input: x, store: nil, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "AveragePool2x2 \(height)×\(width) ∂x error \(g.inputError)")
     }
 
@@ -199,11 +175,11 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
         var rng = SeededRandom(seed: 42), same = SeededRandom(seed: 42)
         let store = ParameterStore()
         let geometry = ConvGeometry(channels: 2, height: side, width: side, kernel: 3, padding: 1)
-        var fused = Conv2d(geometry, outChannels: 3, maxBatch: 2, store: store, rng: &rng, spectralNorm: spectralNorm,
+        let fused = Conv2d(geometry, outChannels: 3, maxBatch: 2, store: store, rng: &rng, spectralNorm: spectralNorm,
                            averagePooled: true)
-        var conv = Conv2d(geometry, outChannels: 3, maxBatch: 2, store: ParameterStore(), rng: &same,
+        let conv = Conv2d(geometry, outChannels: 3, maxBatch: 2, store: ParameterStore(), rng: &same,
                           spectralNorm: spectralNorm)
-        var pool = AveragePool2x2(channels: 3, height: side, width: side, maxBatch: 2)
+        let pool = AveragePool2x2(channels: 3, height: side, width: side, maxBatch: 2)
         let x = Tensor(n: 2, c: 2, h: side, w: side)
         GradientCheck.normal(x, &rng)
         let y = fused.forward(x, mode: .evaluation)
@@ -212,7 +188,7 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
         let difference = zip(y.toArray(), reference.toArray()).map { abs($0 - $1) }.max()!
         #expect(difference < 1e-5, "fused vs conv → pool: max |Δ| \(difference)")
         if side <= 8 {
-            let g = LayerGradients(&fused, input: x, store: store, rng: &rng)
+            let g = LayerGradients(fused, input: x, rng: &rng)
             #expect(g.inputError < GradientCheck.tolerance, "pooled conv \(side) SN \(spectralNorm) ∂x error \(g.inputError)")
             #expect(g.parameterError < GradientCheck.tolerance, "pooled conv \(side) SN \(spectralNorm) ∂θ error \(g.parameterError)")
         }
@@ -220,11 +196,11 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
 
     @Test func globalSumPool() {
         var rng = SeededRandom(seed: 38)
-        var layer = GlobalSumPool(channels: 3, height: 3, width: 3, maxBatch: 2)
+        let layer = GlobalSumPool(channels: 3, height: 3, width: 3, maxBatch: 2)
         let x = Tensor(n: 2, c: 3, h: 3, w: 3)
         GradientCheck.normal(x, &rng)
         #expect(abs(layer.forward(x).data[4] - (0..<9).map { x.data[36 + $0] }.reduce(0, +)) < 1e-5)
-        let g = LayerGradients(&layer, input: x, store: nil, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "GlobalSumPool ∂x error \(g.inputError)")
     }
 
@@ -247,13 +223,13 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
         var rng = SeededRandom(seed: 40)
         let x = Tensor(n: 3, c: 2, h: 3, w: 3)
         GradientCheck.normal(x, &rng)
-        var broken = BatchNormWithoutVarianceGradient(BatchNorm2d(channels: 2, height: 3, width: 3, maxBatch: 3, store: ParameterStore()))
-        let bad = LayerGradients(&broken, input: x, store: nil, rng: &rng)
+        let broken = BatchNormWithoutVarianceGradient(BatchNorm2d(channels: 2, height: 3, width: 3, maxBatch: 3, store: ParameterStore()))
+        let bad = LayerGradients(broken, input: x, rng: &rng)
         #expect(bad.inputError > 10 * GradientCheck.tolerance, "the broken backward passed: error \(bad.inputError)")
         var rightRng = SeededRandom(seed: 40)
         GradientCheck.normal(x, &rightRng)
-        var right = BatchStatistics(layer: BatchNorm2d(channels: 2, height: 3, width: 3, maxBatch: 3, store: ParameterStore()))
-        let good = LayerGradients(&right, input: x, store: nil, rng: &rightRng)
+        let right = FixedMode(BatchNorm2d(channels: 2, height: 3, width: 3, maxBatch: 3, store: ParameterStore()), .training)
+        let good = LayerGradients(right, input: x, rng: &rightRng)
         #expect(good.inputError < GradientCheck.tolerance, "the correct backward failed: error \(good.inputError)")
     }
 
@@ -263,15 +239,16 @@ struct BatchNormWithoutVarianceGradient: CheckableLayer {
         func run(threads: Int) -> [[Float]] {
             var rng = SeededRandom(seed: 41)
             let store = ParameterStore()
-            var bn = BatchNorm2d(channels: 4, height: 6, width: 6, maxBatch: 8, store: store)
-            var affine = ConditionalAffine(channels: 4, height: 6, width: 6, conditionSize: 5, maxBatch: 8, store: store)
+            let bn = BatchNorm2d(channels: 4, height: 6, width: 6, maxBatch: 8, store: store)
+            let c = Tensor(n: 8, c: 5)
+            let affine = ConditionalAffine(channels: 4, height: 6, width: 6, conditions: c, maxBatch: 8, store: store)
             affine.activationSlope = 0
-            var conv = Conv1x1(inChannels: 4, outChannels: 3, height: 6, width: 6, maxBatch: 8, store: store, rng: &rng)
+            let conv = Conv1x1(inChannels: 4, outChannels: 3, height: 6, width: 6, maxBatch: 8, store: store, rng: &rng)
             for i in 0..<store.parameterCount { store.parameters[i] = Float(rng.normal()) * 0.3 }
             bn.threads = threads; affine.threads = threads; conv.threads = threads
-            let x = Tensor(n: 8, c: 4, h: 6, w: 6), c = Tensor(n: 8, c: 5), r = Tensor(n: 8, c: 3, h: 6, w: 6)
+            let x = Tensor(n: 8, c: 4, h: 6, w: 6), r = Tensor(n: 8, c: 3, h: 6, w: 6)
             GradientCheck.normal(x, &rng); GradientCheck.normal(c, &rng); GradientCheck.normal(r, &rng)
-            let y = conv.forward(affine.forward(bn.forward(x, mode: .training), conditions: c))
+            let y = conv.forward(affine.forward(bn.forward(x, mode: .training)))
             store.zeroGradients()
             let dx = bn.backward(affine.backward(conv.backward(r)))
             return [y.toArray(), dx.toArray(), Array(UnsafeBufferPointer(start: store.gradients, count: store.parameterCount)),

@@ -2,11 +2,6 @@ import Testing
 import Tensor
 import NN
 
-extension UpsampleConv2d: CheckableLayer {
-    mutating func run(_ x: Tensor, _: ForwardMode) -> Tensor { forward(x) }
-    mutating func gradient(_ d: Tensor) -> Tensor { backward(d) }
-}
-
 /// The sub-pixel layer must be exactly Upsample2x → Conv2d(3×3, p1): same parameters from the
 /// same seed, same outputs, ∂L/∂x and ∂L/∂θ to float rounding, for one and two workers and for
 /// chunks of one or several samples; and its own backward passes the finite-difference check.
@@ -32,10 +27,10 @@ extension UpsampleConv2d: CheckableLayer {
         let batch = 5
         var rngA = SeededRandom(seed: 21), rngB = SeededRandom(seed: 21)
         let storeA = ParameterStore(), storeB = ParameterStore()
-        var up = Upsample2x(channels: t.c, height: t.h, width: t.w, maxBatch: batch)
-        var conv = Conv2d(ConvGeometry(channels: t.c, height: 2 * t.h, width: 2 * t.w, kernel: 3, padding: 1),
+        let up = Upsample2x(channels: t.c, height: t.h, width: t.w, maxBatch: batch)
+        let conv = Conv2d(ConvGeometry(channels: t.c, height: 2 * t.h, width: 2 * t.w, kernel: 3, padding: 1),
                           outChannels: t.o, maxBatch: batch, store: storeA, rng: &rngA)
-        var fused = UpsampleConv2d(channels: t.c, height: t.h, width: t.w, outChannels: t.o, maxBatch: batch,
+        let fused = UpsampleConv2d(channels: t.c, height: t.h, width: t.w, outChannels: t.o, maxBatch: batch,
                                    store: storeB, rng: &rngB, chunkColumns: t.chunkColumns)
         fused.threads = t.threads
         #expect(storeA.parameterCount == storeB.parameterCount)
@@ -60,12 +55,12 @@ extension UpsampleConv2d: CheckableLayer {
     @Test(arguments: [1, 2]) func finiteDifferenceGradients(threads: Int) {
         var rng = SeededRandom(seed: 23)
         let store = ParameterStore()
-        var layer = UpsampleConv2d(channels: 2, height: 3, width: 4, outChannels: 2, maxBatch: 2,
+        let layer = UpsampleConv2d(channels: 2, height: 3, width: 4, outChannels: 2, maxBatch: 2,
                                    store: store, rng: &rng, chunkColumns: 1)
         layer.threads = threads
         let x = Tensor(n: 2, c: 2, h: 3, w: 4)
         GradientCheck.normal(x, &rng)
-        let g = LayerGradients(&layer, input: x, store: store, rng: &rng)
+        let g = LayerGradients(layer, input: x, rng: &rng)
         #expect(g.inputError < GradientCheck.tolerance, "∂x error \(g.inputError)")
         #expect(g.parameterError < GradientCheck.tolerance, "∂θ error \(g.parameterError)")
     }
