@@ -16,7 +16,7 @@ struct CancelCommand: ParsableCommand {
     @Option(help: "The sweep (default: the most recent).") var sweep: String?
 
     func run() throws {
-        let (record, jobs) = try SlurmSweep(results: ResultsDirectory(results.directory), sweepName: sweep).cancel()
+        let (record, jobs) = try DetachedSweep(results: ResultsDirectory(results.directory), sweepName: sweep).cancel()
         if jobs.isEmpty {
             print("sweep \"\(record.name)\": no task on SLURM to cancel")
         } else {

@@ -16,7 +16,7 @@ struct SyncCommand: ParsableCommand {
     func run() throws {
         StopSignals.install()
         let dir = ResultsDirectory(results.directory)
-        let (record, summary) = try SlurmSweep(results: dir, sweepName: sweep).sync(wait: wait)
+        let (record, summary) = try DetachedSweep(results: dir, sweepName: sweep).sync(wait: wait)
         print(try sweepStatus(store: try dir.openExisting(), sweep: record), terminator: "")
         if !summary.clusterJobs.isEmpty { print(ClusterHint.text(summary.clusterJobs, results: results.results)) }
         if let sig = StopSignals.received, summary.stoppedBySignal { throw ExitCode(128 + sig) }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The text of `lipsweep status` for one sweep: counts by state, each running trial's last
-/// epoch and PRD, each failed trial's error; for a boundary search each combination's current
-/// bracket, and with pruning what the rungs decided.
+/// epoch and PRD, each failed trial's error; with pruning what the rungs decided, and where the
+/// search stands (a boundary search: each combination's current bracket).
 public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws -> String {
     let trials = try store.trials(sweepID: sweep.id)
     var counts: [TrialState: Int] = [:]
@@ -27,6 +27,6 @@ public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws 
         }
         out += "successive halving on \(pruning.metric), the best \(formatNumber(pruning.keep * 100)) % go on: \(perRung.joined(separator: "; "))\n"
     }
-    if let search = try sweep.boundarySearch() { out += search.statusText(trials) }
+    if let text = try sweep.search().statusText(trials) { out += text }
     return out
 }
