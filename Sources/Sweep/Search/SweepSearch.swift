@@ -103,7 +103,7 @@ protocol SearchSection {
 
 /// The registered kinds of search, by `kind:` name.
 public enum SearchKinds {
-    static let all: [SearchRegistration] = [GridSearch.registration, BoundarySearch.registration]
+    static let all: [SearchRegistration] = [GridSearch.registration, BoundarySearch.registration, RandomSearch.registration]
 
     /// The registered names, in registration order (for error messages).
     public static var names: [String] { all.map(\.kind) }
