@@ -23,8 +23,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp(ExecutorKeys.help("workers"))) var workers: Int?
     @Option(help: ArgumentHelp(ExecutorKeys.help("threads"))) var threads: Int?
     @Option(help: ArgumentHelp(ExecutorKeys.help("executor"))) var executor: ExecutorKind?
+    @Option(help: ArgumentHelp(ExecutorKeys.help("retries"))) var retries: Int?
+    @Option(help: ArgumentHelp(ExecutorKeys.help("backoff-seconds"))) var backoffSeconds: Double?
     @OptionGroup(title: "SLURM (override executor.slurm)") var slurm: SlurmOptionsGroup
-    @Flag(help: "SLURM: submit the pending trials and return; `lipsweep sync` ingests and resubmits later.") var detach = false
+    @Flag(help: ArgumentHelp("\(ExecutorKind.detached.map(\.displayName).joined(separator: ", ")): submit the pending trials and return; `lipsweep sync` ingests and resubmits later.")) var detach = false
     @Option(name: .customLong("optuna-journal"),
             help: ArgumentHelp("Keep this Optuna journal up to date as the sweep runs (overrides output.optuna_journal); open it with optuna-dashboard FILE.", valueName: "FILE"))
     var optunaJournal: String?
@@ -42,7 +44,8 @@ struct RunCommand: ParsableCommand {
     /// The executor options given, by their ExecutorKeys option name.
     var executorOptions: [(option: String, value: ExecutorValue?)] {
         [("executor", executor.map { .text($0.rawValue) }), ("workers", workers.map(ExecutorValue.integer)),
-         ("threads", threads.map(ExecutorValue.integer))] + slurm.given
+         ("threads", threads.map(ExecutorValue.integer)), ("retries", retries.map(ExecutorValue.integer)),
+         ("backoff-seconds", backoffSeconds.map(ExecutorValue.number))] + slurm.given
     }
 
     func run() throws {
@@ -54,22 +57,22 @@ struct RunCommand: ParsableCommand {
         let dir = ResultsDirectory(results.directory)
         let summary = try SweepRunner(spec: parsed, results: dir, codeVersion: Lipsweep.configuration.version).run(detach: detach)
         let kind = parsed.executor.kind
-        let onSlurm = kind.runsDetached
+        let detached = kind.runsDetached
         let onCluster = summary.clusterJobs.count
         print("""
             sweep "\(parsed.name)": \(summary.completed) completed, \(summary.diverged) diverged, \
             \(summary.pruned > 0 ? "\(summary.pruned) pruned, " : "")\(summary.failed) failed, \
-            \(summary.pending - onCluster) pending\(onSlurm ? ", \(onCluster) on \(kind.displayName)" : ""); \
+            \(summary.pending - onCluster) pending\(detached ? ", \(onCluster) on \(kind.displayName)" : ""); \
             \(String(format: "%.1f", summary.wallSeconds)) s\
-            \(onSlurm ? "" : ", worker slots busy \(String(format: "%.1f", 100 * summary.slotUtilisation))%")
+            \(detached ? "" : ", worker slots busy \(String(format: "%.1f", 100 * summary.slotUtilisation))%")
             results: \(dir.database.path)
             """)
         if let search = summary.searchStatus { print(search, terminator: "") }
-        if onSlurm && !summary.clusterJobs.isEmpty {
-            print(ClusterHint.text(summary.clusterJobs, results: results.results))
+        if detached && !summary.clusterJobs.isEmpty {
+            print(ClusterHint.text(summary.clusterJobs, on: kind, results: results.results))
         }
         if let sig = StopSignals.received, summary.stoppedBySignal {
-            print("stopped by signal \(sig); " + (onSlurm ? "the \(kind.displayName) jobs keep running" : "run the same command again to continue"))
+            print("stopped by signal \(sig); " + (detached ? "the \(kind.displayName) jobs keep running" : "run the same command again to continue"))
             throw ExitCode(128 + sig)
         }
         if summary.failed > 0 {
@@ -81,12 +84,12 @@ struct RunCommand: ParsableCommand {
 
 /// What a user can do about tasks left on the cluster.
 enum ClusterHint {
-    static func text(_ jobs: [String], results: String) -> String {
+    static func text(_ jobs: [String], on kind: ExecutorKind, results: String) -> String {
         let shown = jobs.prefix(6).joined(separator: " ") + (jobs.count > 6 ? " …" : "")
         return """
-            \(jobs.count) trial(s) queued or running on SLURM (\(shown)):
+            \(jobs.count) trial(s) queued or running on \(kind.displayName) (\(shown)):
               lipsweep sync --results \(results) [--wait]   ingest what finished, resubmit what failed
-              lipsweep cancel --results \(results)          scancel them
+              lipsweep cancel --results \(results)          stop them
             """
     }
 }

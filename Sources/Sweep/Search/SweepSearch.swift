@@ -105,6 +105,9 @@ protocol SearchSection {
 public enum SearchKinds {
     static let all: [SearchRegistration] = [GridSearch.registration, BoundarySearch.registration, RandomSearch.registration]
 
+    /// What a spec without `search:` means: a grid.
+    static var noSection: any SearchSection { GridSearch.Section() }
+
     /// The registered names, in registration order (for error messages).
     public static var names: [String] { all.map(\.kind) }
     /// The kinds that have an export (`lipsweep export <kind>`), with what it writes.

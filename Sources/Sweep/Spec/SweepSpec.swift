@@ -56,7 +56,7 @@ public struct SweepSpec: Sendable {
             throw SpecError(file: file, line: nil, keyPath: "grid", problem: "the sweep has no trials", fix: "give every grid axis at least one value")
         }
         try reader.checkSearchAndPruning(base: first.config)
-        let section = reader.search?.section ?? GridSearch.Section()
+        let section = reader.search?.section ?? SearchKinds.noSection
         let (search, planned) = section.plan(over: trials)
         trials = planned
         if let axis = section.searchedAxis?.key, !axes.contains(axis) { axes.insert(axis, at: axes.count - 1) }
