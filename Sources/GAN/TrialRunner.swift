@@ -16,8 +16,10 @@ public struct TrialOutcome: Sendable, Equatable {
     public var divergedAtStep: Int?
 
     public var endLine: EndLine {
-        EndLine(state: state, epochs: epochs, qg: qualityGain.value, qgSlope: qualityGain.slope, l30: boundCheck.bound,
-                twoOverL30: boundCheck.twoOverBound, lrWithinBound: boundCheck.lrWithinBound, twoOverM: boundCheck.twoOverMargin,
+        EndLine(state: state, epochs: epochs,
+                figures: QualityGainFigures(qg: qualityGain.value, qgSlope: qualityGain.slope, l30: boundCheck.bound,
+                                            twoOverL30: boundCheck.twoOverBound, lrWithinBound: boundCheck.lrWithinBound,
+                                            twoOverM: boundCheck.twoOverMargin),
                 error: error, divergedAtStep: divergedAtStep)
     }
 

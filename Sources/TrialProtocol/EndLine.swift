@@ -11,12 +11,9 @@ public struct EndLine: Codable, Equatable, Sendable {
     public var state: State
     /// Epochs the trial ran.
     public var epochs: Int?
-    public var qg: Double?
-    public var qgSlope: Double?
-    public var l30: Double?
-    public var twoOverL30: Double?
-    public var lrWithinBound: Bool?
-    public var twoOverM: Double?
+    /// The trainer's QG figures, each its own key of the line (their `reason` is not sent:
+    /// the line's `error` says it).
+    public var figures: QualityGainFigures
     public var error: String?
     /// The training step at which a diverged trial's loss left the finite range.
     public var divergedAtStep: Int?
@@ -26,12 +23,9 @@ public struct EndLine: Codable, Equatable, Sendable {
         case lrWithinBound = "lr_within_bound", twoOverM = "two_over_m", error, divergedAtStep = "diverged_at_step"
     }
 
-    public init(state: State, epochs: Int? = nil, qg: Double? = nil, qgSlope: Double? = nil, l30: Double? = nil,
-                twoOverL30: Double? = nil, lrWithinBound: Bool? = nil, twoOverM: Double? = nil, error: String? = nil,
+    public init(state: State, epochs: Int? = nil, figures: QualityGainFigures = QualityGainFigures(), error: String? = nil,
                 divergedAtStep: Int? = nil) {
-        self.state = state; self.epochs = epochs; self.qg = qg; self.qgSlope = qgSlope; self.l30 = l30
-        self.twoOverL30 = twoOverL30; self.lrWithinBound = lrWithinBound; self.twoOverM = twoOverM; self.error = error
-        self.divergedAtStep = divergedAtStep
+        self.state = state; self.epochs = epochs; self.figures = figures; self.error = error; self.divergedAtStep = divergedAtStep
     }
 
     /// Absent and null both read as nil. Only `type` and `state` must be right; a figure of
@@ -41,12 +35,10 @@ public struct EndLine: Codable, Equatable, Sendable {
         type = try c.decode(String.self, forKey: .type)
         state = try c.decode(State.self, forKey: .state)
         epochs = try? c.decodeIfPresent(Int.self, forKey: .epochs)
-        qg = try? c.decodeIfPresent(Double.self, forKey: .qg)
-        qgSlope = try? c.decodeIfPresent(Double.self, forKey: .qgSlope)
-        l30 = try? c.decodeIfPresent(Double.self, forKey: .l30)
-        twoOverL30 = try? c.decodeIfPresent(Double.self, forKey: .twoOverL30)
-        lrWithinBound = try? c.decodeIfPresent(Bool.self, forKey: .lrWithinBound)
-        twoOverM = try? c.decodeIfPresent(Double.self, forKey: .twoOverM)
+        func number(_ key: Key) -> Double? { (try? c.decodeIfPresent(Double.self, forKey: key)) ?? nil }
+        figures = QualityGainFigures(qg: number(.qg), qgSlope: number(.qgSlope), l30: number(.l30), twoOverL30: number(.twoOverL30),
+                                     lrWithinBound: (try? c.decodeIfPresent(Bool.self, forKey: .lrWithinBound)) ?? nil,
+                                     twoOverM: number(.twoOverM))
         error = try? c.decodeIfPresent(String.self, forKey: .error)
         divergedAtStep = try? c.decodeIfPresent(Int.self, forKey: .divergedAtStep)
     }
@@ -60,9 +52,10 @@ public struct EndLine: Codable, Equatable, Sendable {
         try c.encode(type, forKey: .type)
         try c.encode(state, forKey: .state)
         if let epochs { try c.encode(epochs, forKey: .epochs) } else { try c.encodeNil(forKey: .epochs) }
-        try number(qg, .qg); try number(qgSlope, .qgSlope); try number(l30, .l30); try number(twoOverL30, .twoOverL30)
-        if let lrWithinBound { try c.encode(lrWithinBound, forKey: .lrWithinBound) } else { try c.encodeNil(forKey: .lrWithinBound) }
-        try number(twoOverM, .twoOverM)
+        try number(figures.qg, .qg); try number(figures.qgSlope, .qgSlope); try number(figures.l30, .l30)
+        try number(figures.twoOverL30, .twoOverL30)
+        if let within = figures.lrWithinBound { try c.encode(within, forKey: .lrWithinBound) } else { try c.encodeNil(forKey: .lrWithinBound) }
+        try number(figures.twoOverM, .twoOverM)
         if let error { try c.encode(error, forKey: .error) } else { try c.encodeNil(forKey: .error) }
         if let divergedAtStep { try c.encode(divergedAtStep, forKey: .divergedAtStep) } else { try c.encodeNil(forKey: .divergedAtStep) }
     }
