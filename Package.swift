@@ -46,7 +46,7 @@ let package = Package(
         // Layers with forward/backward, losses, spectral norm, Adam, parameter store.
         .target(name: "NN", dependencies: ["Tensor"]),
         // Calorimeter data: shower simulator, .npz I/O, preprocessing, physics features.
-        .target(name: "Calo", dependencies: ["Tensor", "CaloFormat"]),
+        .target(name: "Calo", dependencies: ["Tensor", "CaloFormat", "TrialProtocol"]),
         // k-means, PRD curves and AUC, RAW/Physical PRD.
         .target(name: "Metrics", dependencies: ["Tensor", "Calo", "UserErrors"]),
         // The embedded GAN trainer: presets, losses, Lipschitz regularizers, evaluation, checkpoints.

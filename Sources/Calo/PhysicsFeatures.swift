@@ -1,4 +1,5 @@
 import Foundation
+import TrialProtocol
 
 /// The 54 physics features of docs/science.md §3 (the "Physical" in Physical PRD), vectorised over a
 /// batch of events.
@@ -18,7 +19,7 @@ public enum PhysicsFeatures {
     public static let sparsityLevels = 50
     /// Axis offset of the simulated data (≈ its mean shower depth, cell units). The LHCb
     /// challenge code used 25.
-    public static let defaultZOffset: Float = 7
+    public static let defaultZOffset = Float(TrialConfig.Dataset.defaultZOffset)
     /// α_k = 10^(−5 + 5k/49), k = 0…49 (numpy.logspace(−5, 0, 50)); α_49 = 1 exactly.
     public static let sparsityThresholds: [Double] = (0..<50).map { pow(10, -5 + 5 * Double($0) / 49) }
     public static let names: [String] = ["asymmetry_along", "asymmetry_across", "width_along", "width_across"]

@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TrialProtocol
 
 /// The built-in simulated dataset of docs/science.md §2.1: a parametric electromagnetic shower model in
 /// the style of Grindhammer & Peters, so every command works with no download.
@@ -14,7 +15,7 @@ public enum ShowerSimulator {
     public static let criticalEnergy = 0.011    // E_c in GeV
     public static let atomicNumber = 82.0       // Z (lead)
     /// Readout cut of the simulated cells (GeV): the `threshold` default for this dataset.
-    public static let readoutThreshold: Float = 0.01
+    public static let readoutThreshold = Float(TrialConfig.Dataset.defaultReadoutThreshold)
     public static let noiseSigma = 0.005        // electronic noise per cell, GeV
     /// Events per independently seeded chunk. Part of the definition of the stream: changing
     /// it changes the events a seed produces.

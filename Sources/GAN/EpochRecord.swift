@@ -100,5 +100,4 @@ enum JSONNumber {
     static func object(_ fields: [(String, String)]) -> String {
         "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
-    static func string(_ s: String?) -> String { JSONText.string(s) }
 }

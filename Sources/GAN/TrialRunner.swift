@@ -5,9 +5,9 @@ import NN
 import Tensor
 import TrialProtocol
 
-/// How a trial ended: the protocol's `end` line.
+/// How a trial ended: the protocol's `end` line (TrialProtocol's EndLine).
 public struct TrialOutcome: Sendable, Equatable {
-    public enum State: String, Sendable { case completed, diverged }
+    public typealias State = EndLine.State
     public var state: State
     public var epochs: Int
     public var qualityGain: QualityGain
@@ -15,17 +15,15 @@ public struct TrialOutcome: Sendable, Equatable {
     public var error: String?
     public var divergedAtStep: Int?
 
-    public var jsonLine: String {
-        JSONNumber.object([
-            ("type", "\"end\""), ("state", "\"\(state.rawValue)\""), ("epochs", "\(epochs)"),
-            ("qg", JSONNumber.format(qualityGain.value)), ("qg_slope", JSONNumber.format(qualityGain.slope)),
-            ("l_30", JSONNumber.format(boundCheck.bound)), ("two_over_l_30", JSONNumber.format(boundCheck.twoOverBound)),
-            ("lr_within_bound", boundCheck.lrWithinBound.map { $0 ? "true" : "false" } ?? "null"),
-            ("two_over_m", JSONNumber.format(boundCheck.twoOverMargin)),
-            ("error", JSONNumber.string(error)),
-            ("diverged_at_step", divergedAtStep.map { "\($0)" } ?? "null"),
-        ])
+    public var endLine: EndLine {
+        EndLine(state: state, epochs: epochs,
+                figures: QualityGainFigures(qg: qualityGain.value, qgSlope: qualityGain.slope, l30: boundCheck.bound,
+                                            twoOverL30: boundCheck.twoOverBound, lrWithinBound: boundCheck.lrWithinBound,
+                                            twoOverM: boundCheck.twoOverMargin),
+                error: error, divergedAtStep: divergedAtStep)
     }
+
+    public var jsonLine: String { endLine.json }
 }
 
 /// One trial from start (or checkpoint) to its end line: trains epoch by epoch, measures the

@@ -59,5 +59,5 @@ public struct TrialSettings: Sendable, Equatable {
     }
 
     /// The settings of a config with nothing set (tests, benchmarks).
-    public init(preset: Preset = .tiny) { self.init(TrialConfig(preset: preset)) }
+    public init(preset: Preset = TrialConfig.defaultPreset) { self.init(TrialConfig(preset: preset)) }
 }

@@ -24,9 +24,13 @@ public struct TrialConfig: Codable, Hashable, Sendable {
         /// Simulator seed and train/test split, shared by the trials of a sweep.
         public var seed: Int = 1
         /// Physics-feature axis offset (docs/science.md §3), cell units.
-        public var zOff: Double = 7
+        public var zOff: Double = Self.defaultZOffset
         /// Readout threshold in GeV for generated events (docs/science.md §2.2).
-        public var threshold: Double = 0.01
+        public var threshold: Double = Self.defaultReadoutThreshold
+        /// The simulated data's: the physics features' axis offset (cells) and the readout
+        /// cut (GeV). The simulator, the physics features and `lipsweep evaluate` read them here.
+        public static let defaultZOffset = 7.0
+        public static let defaultReadoutThreshold = 0.01
         enum CodingKeys: String, CodingKey { case source, path, train, test, seed, zOff = "z_off", threshold }
     }
 
@@ -130,8 +134,11 @@ public struct TrialConfig: Codable, Hashable, Sendable {
     public var evaluation: Evaluation
     public var qg: QG
 
+    /// The preset of a spec, a trial config or `lipsweep train` that names none.
+    public static let defaultPreset = Preset.tiny
+
     /// The config with nothing set: the preset's counts and the defaults above.
-    public init(preset: Preset = .tiny) {
+    public init(preset: Preset = defaultPreset) {
         let p = PresetValues(preset)
         dataset = Dataset(train: p.trainEvents, test: p.testEvents)
         model = Model(preset: preset)

@@ -38,7 +38,7 @@ public struct TrialConfigBuilder: Sendable {
 
     /// The config without the relation checks (a sweep applies its grid values before them).
     public func unchecked() -> TrialConfig {
-        let preset = given["model.preset"].flatMap { Preset(rawValue: $0.value.description) } ?? .tiny
+        let preset = given["model.preset"].flatMap { Preset(rawValue: $0.value.description) } ?? TrialConfig.defaultPreset
         var config = TrialConfig(preset: preset)
         // The default regularizer's parameters were filled in; they follow the one chosen.
         for p in RegularizerParameter.allCases { config.training[p] = nil }

@@ -32,10 +32,10 @@ struct EvaluateCommand: ParsableCommand {
     var generated: String
 
     @Option(help: "Number of k-means clusters.")
-    var clusters: Int = 100
+    var clusters: Int = PRDOptions().kmeans.clusters
 
     @Option(help: "Clusterings whose PRD curves are averaged.")
-    var runs: Int = 3
+    var runs: Int = PRDOptions().runs
 
     @Option(name: .customLong("z-off"), help: "Shower-axis offset for the physics features, in cells (7 for the simulated data, 25 in the LHCb challenge code).")
     var zOff: Float = PhysicsFeatures.defaultZOffset
@@ -58,9 +58,9 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if clusters < 1 { throw ValidationError("--clusters \(clusters): use an integer ≥ 1 (default 100)") }
-        if runs < 1 { throw ValidationError("--runs \(runs): use an integer ≥ 1 (default 3)") }
-        if !zOff.isFinite { throw ValidationError("--z-off \(zOff): use a finite number of cell units (default 7)") }
+        if clusters < 1 { throw ValidationError("--clusters \(clusters): use an integer ≥ 1 (default \(PRDOptions().kmeans.clusters))") }
+        if runs < 1 { throw ValidationError("--runs \(runs): use an integer ≥ 1 (default \(PRDOptions().runs))") }
+        if !zOff.isFinite { throw ValidationError("--z-off \(zOff): use a finite number of cell units (default \(String(format: "%g", Double(PhysicsFeatures.defaultZOffset))))") }
         if threads < 1 { throw ValidationError("--threads \(threads): use an integer ≥ 1") }
         let names = metrics.split(separator: ",", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }

@@ -6,11 +6,22 @@ import UserErrors
 
 extension QualityMetric: ExpressibleByArgument {}
 
-/// What `lipsweep export` writes: one of the tables, or the sweep as an Optuna journal.
-enum ExportKind: String, CaseIterable, ExpressibleByArgument {
-    case qg, epochs, prdVsL = "prd-vs-l", boundary, optuna
+/// What `lipsweep export` writes: one of the tables, a search kind's table (`boundary`), or
+/// the sweep as an Optuna journal.
+struct ExportKind: ExpressibleByArgument, Equatable {
+    let rawValue: String
+
+    init?(argument: String) {
+        guard Self.allValueStrings.contains(argument) else { return nil }
+        rawValue = argument
+    }
+
+    static let optuna = ExportKind(argument: "optuna")!
+    static let qg = ExportKind(argument: "qg")!
+    static var allValueStrings: [String] { Export.allCases.map(\.rawValue) + SearchKinds.exports.map(\.kind) + ["optuna"] }
 
     var table: Export? { Export(rawValue: rawValue) }
+    var isSearch: Bool { SearchKinds.exports.contains { $0.kind == rawValue } }
 }
 
 /// `lipsweep export qg|epochs|prd-vs-l|boundary|optuna`: CSV (or JSON/table) files for
@@ -18,21 +29,21 @@ enum ExportKind: String, CaseIterable, ExpressibleByArgument {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export QG per grid point, epochs in long format, best PRD against Lipschitz, a boundary search's brackets, or an Optuna journal.",
+        abstract: "Export QG per grid point, epochs in long format, best PRD against Lipschitz, a search's table (a boundary search's brackets), or an Optuna journal.",
         discussion: """
             qg: one row per regularizer × arch × loss × margin × alpha × lambda × lr over seeds (the QG \
             metric, trials, QG mean and sample sd, mean L_30, 2/L_30, 2/m, fraction within the bound, \
             fraction diverged); --metric recomputes QG from the stored epochs on another series \
             (phys_prd, raw_prd, fpd, kpd, kid, w1_mean; a distance's QG is its mean per-epoch decrease). \
             epochs: one row per trial × epoch. prd-vs-l: one row per trial, its best min(RAW, Physical) \
-            PRD and the Lipschitz bound at that epoch, and its lowest FPD and KPD with the bound at theirs. boundary (a sweep with `search: {kind: boundary}`): \
-            one row per combination of the other axes, its bracket lr_lo..lr_hi (empty when there is no \
-            crossing), the trials it took, mean L_30 and 2/L_30 of the bracket's trials, 2/m. optuna: the sweep as an Optuna journal file \
+            PRD and the Lipschitz bound at that epoch, and its lowest FPD and KPD with the bound at theirs. \
+            \(SearchKinds.exports.map { "\($0.kind) (a sweep with `search: {kind: \($0.kind)}`): \($0.help)." }.joined(separator: " ")) \
+            optuna: the sweep as an Optuna journal file \
             (one study, one Optuna trial per trial, per-epoch learning curves) for `optuna-dashboard FILE` \
             or `optuna.load_study`.
             """)
 
-    @Argument(help: "qg, epochs, prd-vs-l, boundary or optuna.") var kind: ExportKind
+    @Argument(help: ArgumentHelp("\(ExportKind.allValueStrings.joined(separator: ", ")).", valueName: "kind")) var kind: ExportKind
     @OptionGroup var results: ResultsOption
     @Option(help: "The sweep (default: the most recent).") var sweep: String?
     @Option(help: "csv, json or table (default: csv; not for optuna).") var format: TextTable.Format?
@@ -58,14 +69,18 @@ struct ExportCommand: ParsableCommand {
         }
         let (dir, store, s) = try results.open(sweep: sweep)
         let exports = dir.url.appendingPathComponent("exports")
-        guard let table = kind.table else {
+        let format = format ?? .csv
+        let text: String
+        if let table = kind.table {
+            text = try table.table(store: store, sweepID: s.id, metric: metric).render(format)
+        } else if kind.isSearch {
+            text = try searchExport(kind: kind.rawValue, store: store, sweep: s).render(format)
+        } else {
             let chosen = try Self.parseObjective(objective ?? "qg")
             let url = output == "-" ? nil : output.map { URL(fileURLWithPath: $0) } ?? exports.appendingPathComponent("\(s.name)-optuna.log")
             try exportJournal(to: url, sweep: s, objective: chosen, store: store)
             return
         }
-        let format = format ?? .csv
-        let text = try table.table(store: store, sweepID: s.id, metric: metric).render(format)
         if output == "-" { print(text, terminator: ""); return }
         let ext = format == .table ? "txt" : format.rawValue
         let name = metric.map { "\(kind.rawValue)-\($0.rawValue)" } ?? kind.rawValue

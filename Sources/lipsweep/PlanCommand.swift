@@ -27,7 +27,6 @@ struct PlanCommand: ParsableCommand {
         print(planTable(parsed).render(.table), terminator: "")
         print(planSearchText(parsed), terminator: "")
         let e = parsed.executor
-        let what = parsed.search.boundary == nil ? "trials" : "initial trials"
-        print("\(parsed.trials.count) \(what) in sweep \"\(parsed.name)\"; executor \(e.kind.rawValue): \(e.workers) worker(s) × \(e.threads) thread(s), \(e.retries) retries")
+        print("\(parsed.trials.count) \(parsed.search.plannedNoun) in sweep \"\(parsed.name)\"; executor \(e.kind.rawValue): \(e.workers) worker(s) × \(e.threads) thread(s), \(e.retries) retries")
     }
 }

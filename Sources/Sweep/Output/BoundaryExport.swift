@@ -10,19 +10,15 @@ import TrialProtocol
 /// `trials` (what the combination took), `l_30_mean` (mean L₃₀ of the bracket's trials),
 /// `two_over_l_30` (= 2 / l_30_mean) and `two_over_m` (hinge).
 public func boundaryTable(_ search: BoundarySearch, trials: [TrialRecord]) -> TextTable {
-    let own = ["training.regularizer", "training.loss", "training.margin", "training.alpha", "training.lambda"]
-    let others = ConfigLeaves.varying(search.combinations).filter { !own.contains($0) && $0 != search.axis }
-    let keyColumns = (own + others).map { TrialKeys.named($0)!.key }
+    let (keyColumns, keyCells) = search.combinationColumns()
     let axis = search.axisName
     var table = TextTable(columns: keyColumns + ["status", "\(axis)_lo", "\(axis)_hi", "ratio", "qg_lo_mean", "qg_hi_mean",
                                                  "points", "trials", "l_30_mean", "two_over_l_30", "two_over_m"])
     func opt(_ x: Double?) -> TextTable.Cell { x.map(TextTable.Cell.number) ?? .null }
     for c in search.progress(trials) {
-        let leaves = ConfigLeaves(c.template)
-        let keyCells = (own + others).map { leaves[$0]?.cell ?? .null }
         let ends = c.bracketPoints
         let lMean = mean(ends.flatMap(\.trials).compactMap(\.l30))
-        table.rows.append(keyCells + [
+        table.rows.append(keyCells(c.template) + [
             .text(c.outcome.text), opt(c.bracket?.lo), opt(c.bracket?.hi), opt(c.bracket.map { $0.hi / $0.lo }),
             opt(ends.first?.meanQG), opt(ends.count == 2 ? ends[1].meanQG : nil),
             .int(c.points.count), .int(c.trials.count), opt(lMean), opt(lMean.map { 2 / $0 }),

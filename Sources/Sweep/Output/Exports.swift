@@ -10,8 +10,6 @@ public enum Export: String, CaseIterable, Sendable {
     case epochs
     /// One row per trial: its best PRD and the Lipschitz bound it had then (Figs. 2–3).
     case prdVsL = "prd-vs-l"
-    /// One row per combination of a boundary search: its bracket against 2/L and 2/m (Fig. 5).
-    case boundary
 
     /// `metric` (`qg` only): QG recomputed from the stored epochs on that series instead of
     /// each trial's own `qg.metric`.
@@ -23,14 +21,18 @@ public enum Export: String, CaseIterable, Sendable {
             return qgTable(trials, metric: metric, epochs: try store.epochs(sweepID: sweepID))
         case .epochs: return epochsTable(try TrialSummary.all(store, sweepID: sweepID))
         case .prdVsL: return prdVsLTable(try TrialSummary.all(store, sweepID: sweepID))
-        case .boundary:
-            guard let sweep = try store.sweeps().first(where: { $0.id == sweepID }) else { throw StoreError.noSuchTrial(sweepID) }
-            guard let search = try sweep.boundarySearch() else {
-                throw InvalidInput("sweep \"\(sweep.name)\" has no boundary search; `export boundary` needs a spec with `search: {kind: boundary, …}`")
-            }
-            return boundaryTable(search, trials: try store.trials(sweepID: sweepID))
         }
     }
+}
+
+/// `lipsweep export <kind>` of a search kind (`export boundary`): the table of the sweep's
+/// search, which must be of that kind.
+public func searchExport(kind: String, store: any TrialStoreReader, sweep: SweepRecord) throws -> TextTable {
+    let search = try sweep.search()
+    guard type(of: search).kind == kind, let table = search.exportTable(try store.trials(sweepID: sweep.id)) else {
+        throw InvalidInput("sweep \"\(sweep.name)\" has no \(kind) search; `export \(kind)` needs a spec with `search: {kind: \(kind), …}`")
+    }
+    return table
 }
 
 /// Per group of finished (completed or diverged) trials:

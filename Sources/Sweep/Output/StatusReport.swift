@@ -1,18 +1,19 @@
 import Foundation
 
 /// The text of `lipsweep status` for one sweep: counts by state, each running trial's last
-/// epoch and PRD, each failed trial's error; for a boundary search each combination's current
-/// bracket, and with pruning what the rungs decided.
+/// epoch and PRD, each failed trial's error; with pruning what the rungs decided, and where the
+/// search stands (a boundary search: each combination's current bracket).
 public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws -> String {
     let trials = try store.trials(sweepID: sweep.id)
     var counts: [TrialState: Int] = [:]
     for t in trials { counts[t.state, default: 0] += 1 }
+    let cluster = sweep.executor?.kind.displayName ?? "cluster"
     var out = "sweep \"\(sweep.name)\" (created \(sweep.createdAt)): \(trials.count) trials — "
     out += TrialState.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ") + "\n"
     for t in trials where t.state == .running {
         let last = try store.epochs(trialID: t.id).last
         let prd = last.flatMap { $0.metric(t.config.qg.metric) }
-        out += "  running #\(t.number) \(trialLabel(t)): epoch \(last?.epoch ?? 0)/\(t.config.training.epochs), \(t.config.qg.metric.progressName) \(prd.map(formatNumber) ?? "-")\(t.jobID.map { ", SLURM task \($0)" } ?? "")\n"
+        out += "  running #\(t.number) \(trialLabel(t)): epoch \(last?.epoch ?? 0)/\(t.config.training.epochs), \(t.config.qg.metric.progressName) \(prd.map(formatNumber) ?? "-")\(t.jobID.map { ", \(cluster) task \($0)" } ?? "")\n"
     }
     for t in trials where t.state == .failed || (t.state == .pending && t.error != nil) {
         out += "  \(t.state.rawValue) #\(t.number) \(trialLabel(t)) after \(t.attempts) attempt(s): \(t.error ?? "")\n"
@@ -27,6 +28,6 @@ public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws 
         }
         out += "successive halving on \(pruning.metric), the best \(formatNumber(pruning.keep * 100)) % go on: \(perRung.joined(separator: "; "))\n"
     }
-    if let search = try sweep.boundarySearch() { out += search.statusText(trials) }
+    if let text = try sweep.search().statusText(trials) { out += text }
     return out
 }

@@ -1,22 +1,10 @@
 import TrialProtocol
 
 /// A trial's quality gain and its learning-rate bound (docs/science.md §7), computed by the scheduler
-/// from the stored epochs. Fields are nil when they cannot be computed; `reason` says why.
-public struct TrialQualityGain: Equatable, Sendable {
-    public var qg: Double?
-    public var qgSlope: Double?
-    public var l30: Double?
-    public var twoOverL30: Double?
-    public var lrWithinBound: Bool?
-    public var twoOverM: Double?
-    public var reason: String?
+/// from the stored epochs: the figures of TrialProtocol, which the worker's end line reports too.
+public typealias TrialQualityGain = QualityGainFigures
 
-    public init(qg: Double? = nil, qgSlope: Double? = nil, l30: Double? = nil, twoOverL30: Double? = nil,
-                lrWithinBound: Bool? = nil, twoOverM: Double? = nil, reason: String? = nil) {
-        self.qg = qg; self.qgSlope = qgSlope; self.l30 = l30; self.twoOverL30 = twoOverL30
-        self.lrWithinBound = lrWithinBound; self.twoOverM = twoOverM; self.reason = reason
-    }
-
+extension QualityGainFigures {
     /// QG and the 2/L bookkeeping of docs/science.md §7, by the definitions the trainer uses
     /// too (TrialProtocol's `QualityGain`, `LipschitzBoundCheck`) over the stored epochs 1…N_e:
     /// - QG = (1/N_e)·Σ_{i=2..N_e} (PRD_i − PRD_{i−1})   (paper eq. 11; PRD = the `metric`'s

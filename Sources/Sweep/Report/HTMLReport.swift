@@ -11,8 +11,7 @@ public enum HTMLReport {
     public static func render(store: any TrialStoreReader, sweep: SweepRecord, chosenTrials: [Int]? = nil) throws -> String {
         let trials = try store.trials(sweepID: sweep.id)
         let qg = qgTable(trials)
-        let search = try sweep.boundarySearch()
-        let progress = search?.progress(trials) ?? []
+        let search = try sweep.search().report(trials)
         let prdVsL = try Export.prdVsL.table(store: store, sweepID: sweep.id)
         var counts: [TrialState: Int] = [:]
         for t in trials { counts[t.state, default: 0] += 1 }
@@ -22,19 +21,14 @@ public enum HTMLReport {
         body += TrialState.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ") + "</p>\n"
 
         body += "<h2>Quality gain against learning rate</h2>\n<p>QG (mean ± sd over seeds) per learning rate, one curve per parameter setting; the dotted line of the same colour is that curve's 2/L₃₀ bound, L₃₀ averaged over the curve's points (convergence requires lr ≤ 2/L).</p>\n"
-        if let search {
-            body += search.axis == "training.lr"
-                ? "<p>Shaded: each combination's bracket from the boundary search, between the largest learning rate whose trials converge (mean QG > \(formatNumber(search.threshold))) and the next larger one run.</p>\n"
-                : "<p>The boundary search runs on \(search.axisName), not on the plotted learning rate: its brackets are in the table below.</p>\n"
+        if let note = search.qgNote { body += note }
+        let bands = search.bands.map { b in
+            QGBand(regularizer: b.template.training.regularizer.rawValue, curve: curveKey(b.template, varying: varying(qg)), lo: b.lo, hi: b.hi,
+                   label: b.label)
         }
-        let bands = search?.axis == "training.lr" ? progress.compactMap { c in
-            c.bracket.map { QGBand(regularizer: c.template.training.regularizer.rawValue, curve: curveKey(c.template, varying: varying(qg)), lo: $0.lo, hi: $0.hi,
-                                   label: "\(c.label): \(c.outcome.text), lr in [\(formatNumber($0.lo)), \(formatNumber($0.hi))]") }
-        } : []
         body += "<div class=\"plots\">\n" + qgPlots(qg, bands: bands).joined() + "</div>\n"
-        if let search {
-            body += "<h2>Convergence boundary</h2>\n<p>Per combination: the bracket of \(search.axisName) where mean QG stops exceeding \(formatNumber(search.threshold)) (resolution \(formatNumber(search.resolution))), against 2/L₃₀ and 2/m.</p>\n"
-            body += htmlTable(boundaryTable(search, trials: trials))
+        for section in search.sections {
+            body += "<h2>\(escape(section.title))</h2>\n\(section.intro)" + htmlTable(section.table)
         }
         if let pruning = try sweep.pruningSettings() {
             let decisions = try store.rungDecisions(sweepID: sweep.id)
@@ -81,7 +75,7 @@ public enum HTMLReport {
             """
     }
 
-    /// A boundary-search bracket drawn on the QG plot of its regularizer, in the colour of its curve.
+    /// A search's span (a boundary search's bracket) drawn on the QG plot of its regularizer, in the colour of its curve.
     struct QGBand { var regularizer: String; var curve: String; var lo: Double; var hi: Double; var label: String }
 
     /// One plot per regularizer; curves keyed by (margin, α, λ) (`curveKey`).

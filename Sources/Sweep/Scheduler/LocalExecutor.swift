@@ -4,10 +4,10 @@ import Foundation
 /// Runs trials as worker processes on this machine: at most `executor.workers` at once, each
 /// `lipsweep train` (or LIPSWEEP_WORKER) for one trial with `executor.threads` threads, its
 /// stdout read line by line on a task of its own and handed to the driver's loop as events.
-final class LocalExecutor: TrialExecutor {
+final class LocalExecutor: TrialExecutorKind {
     let settings: ExecutorConfig
     let checkpoints: URL
-    let command: WorkerCommand
+    let command: any WorkerKind
 
     private let queue = EventQueue()
     private var workers: [Int64: WorkerProcess] = [:]
@@ -18,8 +18,41 @@ final class LocalExecutor: TrialExecutor {
     private var stopping = false
     private(set) var busySeconds = 0.0
 
-    init(settings: ExecutorConfig, checkpoints: URL, command: WorkerCommand) {
+    init(settings: ExecutorConfig, checkpoints: URL, command: any WorkerKind) {
         self.settings = settings; self.checkpoints = checkpoints; self.command = command
+    }
+
+    static let kind = ExecutorKind.local
+    static let displayName = "this machine"
+
+    static func describe(_ settings: ExecutorConfig) -> String { "\(settings.workers) worker(s) × \(settings.threads) thread(s)" }
+    static func resolve(_ settings: inout ExecutorConfig, results: ResultsDirectory, sweep: String) {}
+    static func make(_ context: ExecutorContext) -> LocalExecutor {
+        LocalExecutor(settings: context.settings, checkpoints: context.results.checkpoints(sweep: context.sweep), command: context.worker)
+    }
+
+    /// Trials left `running` without a cluster job by a scheduler that died go back to
+    /// pending; a worker it left behind is killed first, so two workers never share a
+    /// checkpoint directory. (A running trial with a job is its cluster's: `sync` follows it.)
+    static func recoverInterrupted(_ stored: [TrialRecord], store: any TrialStore, results: ResultsDirectory, sweep: String) throws {
+        let checkpoints = results.checkpoints(sweep: sweep)
+        for trial in stored where trial.state == .running && trial.jobID == nil {
+            let directory = trialDirectory(checkpoints, trial).path
+            if let pid = trial.workerPID, isOurWorker(pid: pid, directory: directory) {
+                kill(pid, SIGKILL)
+                while kill(pid, 0) == 0 && isOurWorker(pid: pid, directory: directory) { usleep(10_000) }
+            }
+            try store.release(trialID: trial.id, error: nil, countsAsAttempt: false)
+        }
+    }
+
+    /// Whether `pid` is alive and is a worker of that checkpoint directory (a pid alone may
+    /// have been reused by an unrelated process).
+    static func isOurWorker(pid: Int32, directory: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        let args = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        if args.isEmpty { return false }   // a zombie
+        return args.contains(directory)
     }
 
     /// The directory of one trial's checkpoint, config file and worker log.

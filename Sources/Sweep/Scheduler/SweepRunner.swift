@@ -6,14 +6,15 @@ import UserErrors
 public struct SweepRunner {
     public let spec: SweepSpec
     public let results: ResultsDirectory
-    public var command: WorkerCommand
+    public var command: any WorkerKind
     public var codeVersion: String
 
-    public init(spec: SweepSpec, results: ResultsDirectory, command: WorkerCommand = .resolve(), codeVersion: String) {
+    public init(spec: SweepSpec, results: ResultsDirectory, command: any WorkerKind = WorkerKinds.resolve(), codeVersion: String) {
         self.spec = spec; self.results = results; self.command = command; self.codeVersion = codeVersion
     }
 
-    /// Runs the sweep with its executor. `detach` (SLURM only): submit and return at once.
+    /// Runs the sweep with its executor. `detach` (an executor whose workers run without
+    /// lipsweep attached, SLURM): submit and return at once.
     public func run(detach: Bool = false, stopRequested: @escaping () -> Bool = { StopSignals.received != nil }) throws -> SweepSummary {
         do { return try start(detach: detach, stopRequested: stopRequested) } catch {
             // A full disk before the loop (creating the sweep, its trials, the journal): the
@@ -23,12 +24,15 @@ public struct SweepRunner {
     }
 
     private func start(detach: Bool, stopRequested: @escaping () -> Bool) throws -> SweepSummary {
-        let slurm = spec.executor.kind == .slurm
-        if detach && !slurm {
-            throw InvalidInput("--detach: only the SLURM executor runs without lipsweep attached; use `--executor slurm` or `executor.kind: slurm`")
+        guard let kind = ExecutorKinds.named(spec.executor.kind) else {
+            throw InvalidInput("executor \(spec.executor.kind): not an executor kind; use one of \(ExecutorKinds.all.map { $0.kind.rawValue }.joined(separator: ", "))")
+        }
+        if detach && !kind.runsDetached {
+            let detached = ExecutorKinds.detached.map(\.rawValue)
+            throw InvalidInput("--detach: only the \(detached.joined(separator: " and ")) executor runs without lipsweep attached; use `--executor \(detached[0])` or `executor.kind: \(detached[0])`")
         }
         guard FileManager.default.isExecutableFile(atPath: command.executable) else {
-            throw InvalidInput("\(WorkerCommand.environmentVariable)=\(command.executable): not an executable file; point it at a worker program or unset it")
+            throw InvalidInput("\(WorkerKinds.environmentVariable)=\(command.executable): not an executable file; point it at a worker program or unset it")
         }
         // Refuse a changed spec before writing anything.
         try FileManager.default.createDirectory(at: results.url, withIntermediateDirectories: true)
@@ -40,7 +44,7 @@ public struct SweepRunner {
         let store = try SQLiteTrialStore(path: results.database.path)
         let display = ProgressDisplay()
         // A grid's trials are known now; a boundary search adds its own as it goes.
-        let search: any SearchStrategy = spec.search.boundary ?? GridSearch(planned: spec.trials)
+        let search = spec.search
         let sweep: SweepRecord
         var finishedBefore: Int?
         if let existing = try store.sweep(named: spec.name) {
@@ -54,19 +58,13 @@ public struct SweepRunner {
             finishedBefore = stored.filter { $0.state.isFinished }.count
         } else {
             sweep = try store.createSweep(name: spec.name, specText: spec.text, specHash: spec.specHash, codeVersion: codeVersion)
-            let how = slurm ? "on SLURM, \(spec.executor.threads) thread(s) per task"
-                            : "\(spec.executor.workers) worker(s) × \(spec.executor.threads) thread(s)"
-            let what = spec.search.boundary.map { "\(spec.trials.count) initial trial(s) of a boundary search (at most \($0.maxTrials))" }
-                ?? "\(spec.trials.count) trial(s)"
-            display.log("sweep \"\(spec.name)\": \(what), \(how)")
+            let how = kind.describe(spec.executor)
+            display.log("sweep \"\(spec.name)\": \(search.runText(plannedTrials: spec.trials.count)), \(how)")
         }
         // Stored before anything runs, so that `sync` continues with the same search and pruning.
-        try store.updateSearch(sweepID: sweep.id, searchJSON: settingJSON(spec.search.boundary), pruningJSON: settingJSON(spec.pruning))
+        try store.updateSearch(sweepID: sweep.id, searchJSON: SearchKinds.json(search), pruningJSON: settingJSON(spec.pruning))
         var executor = spec.executor
-        if slurm {
-            // The spool is remembered as an absolute path, so `sync` from any directory finds it.
-            executor.slurm.spool = Spool.directory(results: results, sweep: spec.name, override: executor.slurm.spool).path
-        }
+        kind.resolve(&executor, results: results, sweep: spec.name)
         try store.updateExecutor(sweepID: sweep.id, executorJSON: String(decoding: try JSONEncoder().encode(executor), as: UTF8.self))
         let ledger = TrialLedger(store: store, sweep: sweep, executor: executor, display: display,
                                  search: search, pruner: spec.pruning.map { SuccessiveHalving(settings: $0) })
@@ -81,41 +79,20 @@ public struct SweepRunner {
         if let finishedBefore {
             display.log("continuing sweep \"\(spec.name)\": \(finishedBefore) finished trial(s) kept, \(added) new trial(s) added")
         }
-        let trialExecutor: any TrialExecutor = switch executor.kind {
-        case .slurm: SlurmExecutor.make(ledger: ledger, settings: executor)
-        case .local: LocalExecutor(settings: executor, checkpoints: results.checkpoints(sweep: spec.name), command: command)
-        }
+        let trialExecutor = kind.make(ExecutorContext(settings: executor, results: results, sweep: spec.name, worker: command, host: ledger))
         return try SweepDriver(ledger: ledger, executor: trialExecutor, stopRequested: stopRequested, reserve: reserve,
                                databasePath: results.database.path).run(mode: detach ? .once : .untilDone)
     }
 
     /// Trials left `running` by a scheduler that died (kill -9, power loss) go back to
-    /// pending; a worker it left behind is killed first, so two workers never share a
-    /// checkpoint directory. Failed and cancelled trials are given a fresh set of retries.
+    /// pending, as each executor kind that started their workers decides. Failed and
+    /// cancelled trials are given a fresh set of retries.
     private func recoverInterrupted(store: SQLiteTrialStore, stored: [TrialRecord], sweep: SweepRecord, display: ProgressDisplay) throws {
-        let checkpoints = results.checkpoints(sweep: spec.name)
-        // A running trial with a SLURM job is the cluster's: `sync`/the SLURM scheduler follows it.
-        for trial in stored where trial.state == .running && trial.jobID == nil {
-            let directory = LocalExecutor.trialDirectory(checkpoints, trial).path
-            if let pid = trial.workerPID, Self.isOurWorker(pid: pid, directory: directory) {
-                kill(pid, SIGKILL)
-                while kill(pid, 0) == 0 && Self.isOurWorker(pid: pid, directory: directory) { usleep(10_000) }
-            }
-            try store.release(trialID: trial.id, error: nil, countsAsAttempt: false)
-        }
+        for kind in ExecutorKinds.all { try kind.recoverInterrupted(stored, store: store, results: results, sweep: spec.name) }
         for trial in stored where trial.state == .failed || trial.state == .cancelled {
             try store.requeue(trialID: trial.id)
             display.log("#\(trial.number) \(trialLabel(trial)): \(trial.state.rawValue) before; queued again")
         }
-    }
-
-    /// Whether `pid` is alive and is a worker of that checkpoint directory (a pid alone may
-    /// have been reused by an unrelated process).
-    static func isOurWorker(pid: Int32, directory: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-        let args = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        if args.isEmpty { return false }   // a zombie
-        return args.contains(directory)
     }
 }
 

@@ -5,7 +5,9 @@ import TrialProtocol
 /// (`SlurmExecutor`). An executor launches workers and reports what they did; it never writes
 /// the store. The bookkeeping both share — storing epochs, finishing trials with their QG,
 /// retries with backoff, progress — is the `TrialLedger`'s, and the loop that drives them is
-/// the `SweepDriver`'s, so a third executor implements only this protocol.
+/// the `SweepDriver`'s, so a third executor implements only this protocol, as a
+/// `TrialExecutorKind` registered in `ExecutorKinds.all` with its option keys in
+/// `ExecutorKeys` (ExecutorKinds.swift).
 protocol TrialExecutor: AnyObject {
     /// How many more trials it may start now.
     var capacity: Int { get }

@@ -7,12 +7,12 @@ import TrialProtocol
 /// arrive (each its own transaction), finishing trials with the QG figures computed from their
 /// stored epochs, retries with exponential backoff, the trials the search adds, the pruner's
 /// decisions at the rungs, and what the progress display shows.
-final class TrialLedger {
+final class TrialLedger: ExecutorHost {
     let store: any TrialStore
     let sweep: SweepRecord
     let executor: ExecutorConfig
     let display: ProgressDisplay
-    let search: any SearchStrategy
+    let search: any SweepSearch
     let pruner: (any Pruner)?
 
     private(set) var trials: [Int64: TrialRecord] = [:]
@@ -32,7 +32,7 @@ final class TrialLedger {
     private var observerFailed = false
 
     init(store: any TrialStore, sweep: SweepRecord, executor: ExecutorConfig, display: ProgressDisplay,
-         search: any SearchStrategy, pruner: (any Pruner)?) {
+         search: any SweepSearch, pruner: (any Pruner)?) {
         self.store = store; self.sweep = sweep; self.executor = executor; self.display = display
         self.search = search; self.pruner = pruner
     }
@@ -60,6 +60,8 @@ final class TrialLedger {
         }
     }
 
+    var sweepName: String { sweep.name }
+    var allTrials: [TrialRecord] { Array(trials.values) }
     var running: [TrialRecord] { trials.values.filter { $0.state == .running }.sorted { $0.number < $1.number } }
     var hasOpenTrials: Bool { trials.values.contains { $0.state == .pending || $0.state == .running } }
 
@@ -247,7 +249,7 @@ final class TrialLedger {
         s.wallSeconds = Date().timeIntervalSince(started)
         s.slotUtilisation = s.wallSeconds > 0 && busySeconds > 0 ? busySeconds / (s.wallSeconds * Double(executor.workers)) : 0
         s.clusterJobs = running.compactMap(\.jobID).sorted()
-        s.boundaryStatus = (search as? BoundarySearch)?.statusText(trials.values.sorted { $0.number < $1.number })
+        s.searchStatus = search.statusText(trials.values.sorted { $0.number < $1.number })
         return s
     }
 }
@@ -262,8 +264,8 @@ public struct SweepSummary: Equatable, Sendable {
     public var slotUtilisation = 0.0
     /// SLURM executor: the tasks ("JOB_TASK") still queued or running when the client returned.
     public var clusterJobs: [String] = []
-    /// A boundary search: each combination's bracket (`BoundarySearch.statusText`).
-    public var boundaryStatus: String?
+    /// Where the search stands (a boundary search: each combination's bracket), if it says.
+    public var searchStatus: String?
 
     /// The counts of trials per outcome (cancelled ones are in none of them).
     init(trials: [TrialRecord]) {

@@ -10,15 +10,10 @@ public enum WorkerLine: Equatable, Sendable {
     /// Not a protocol line (not JSON, or an unknown type): logged, never stored.
     case unrecognised(String)
 
-    public struct EndLine: Equatable, Sendable {
-        public enum State: String, Sendable { case completed, diverged }
-        public var state: State
-        public var epochs: Int?
-        public var error: String?
-        public var divergedAtStep: Int?
-    }
+    /// TrialProtocol's, the one definition of its fields.
+    public typealias EndLine = TrialProtocol.EndLine
 
-    /// The fields of either line kind besides the EpochField numbers; absent and null both
+    /// The fields of an epoch line besides the EpochField numbers; absent and null both
     /// read as nil. Decoded with JSONDecoder, which parses doubles exactly (Linux's
     /// JSONSerialization does not), so the database holds the very numbers the worker printed.
     private struct Fields: Decodable {
@@ -26,10 +21,6 @@ public enum WorkerLine: Equatable, Sendable {
         var epoch: Int?
         var k: [Double]?
         var replayed: Bool?
-        var state: String?
-        var epochs: Int?
-        var error: String?
-        var diverged_at_step: Int?
     }
 
     /// Every EpochField the line carries (an older worker that does not send one leaves it NULL).
@@ -64,8 +55,7 @@ public enum WorkerLine: Equatable, Sendable {
         case "histograms":
             return HistogramsLine.parse(text).map(WorkerLine.histograms) ?? .unrecognised(text)
         case "end":
-            guard let state = f.state.flatMap(EndLine.State.init(rawValue:)) else { return .unrecognised(text) }
-            return .end(EndLine(state: state, epochs: f.epochs, error: f.error, divergedAtStep: f.diverged_at_step))
+            return EndLine.parse(text).map(WorkerLine.end) ?? .unrecognised(text)
         default:
             return .unrecognised(text)
         }

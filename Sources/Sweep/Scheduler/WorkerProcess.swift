@@ -48,7 +48,7 @@ final class WorkerProcess: Sendable {
     /// Whether the child has not yet been reaped.
     var isRunning: Bool { !reaped.isSet }
 
-    init(trialID: Int64, command: WorkerCommand, arguments: [String], threads: Int, logPath: String, queue: EventQueue) throws {
+    init(trialID: Int64, command: any WorkerKind, arguments: [String], threads: Int, logPath: String, queue: EventQueue) throws {
         self.trialID = trialID
         self.logPath = logPath
         let log = try FileDescriptor.open(FilePath(logPath), .writeOnly,

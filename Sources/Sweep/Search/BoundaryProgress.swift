@@ -124,24 +124,8 @@ extension BoundarySearch {
         return (lo, hi)
     }
 
-    /// "hinge m=4 α=1": the regularizer and its parameters, then every other key whose value
-    /// differs between combinations (`loss=bce`), for logs, status and the report.
-    public var combinationLabels: [String] {
-        let shown = ["training.regularizer", "training.margin", "training.alpha", "training.lambda", axis]
-        let others = ConfigLeaves.varying(combinations).filter { !shown.contains($0) }
-        return combinations.map { c in
-            let leaves = ConfigLeaves(c)
-            var parts = [c.training.regularizer.rawValue]
-            for (name, short) in [("training.margin", "m"), ("training.alpha", "α"), ("training.lambda", "λ")] {
-                if let v = leaves[name]?.number { parts.append("\(short)=\(formatNumber(v))") }
-            }
-            for name in others { parts.append("\(TrialKeys.named(name)!.key)=\(leaves[name]?.cell.display ?? "-")") }
-            return parts.joined(separator: " ")
-        }
-    }
-
     /// The `status` lines: each combination's current bracket.
-    public func statusText(_ stored: [TrialRecord]) -> String {
+    public func statusText(_ stored: [TrialRecord]) -> String? {
         let progress = progress(stored)
         let width = progress.map(\.label.count).max() ?? 0
         var out = "boundary search on \(axisName) in [\(formatNumber(low)), \(formatNumber(high))], resolution \(formatNumber(resolution)), "

@@ -16,7 +16,7 @@ import TrialProtocol
 ///
 /// Stored with the sweep (`sweeps.search_json`) so that `lipsweep sync` continues it from the
 /// database alone.
-public struct BoundarySearch: Codable, Equatable, Sendable {
+public struct BoundarySearch: AxisSearch, Equatable {
     /// The searched key's name (`training.lr`).
     public var axis: String
     public var low: Double
@@ -35,38 +35,9 @@ public struct BoundarySearch: Codable, Equatable, Sendable {
         self.threshold = threshold; self.seeds = seeds; self.combinations = combinations
     }
 
-    var axisKey: TrialKey { TrialKeys.named(axis)! }
-    /// The axis as a grid names it (`lr`).
-    public var axisName: String { axisKey.key }
-
     /// The first points of every combination: `initial` values from low to high, equally
     /// spaced in log (GridValues' logspace, so they are the very doubles a grid would use).
     public var initialPoints: [Double] { logspace(low, high, initial) }
-
-    /// The combination's template: the searched value set to 1 and the seed to 0, so that two
-    /// trials of one combination have equal templates whatever their point and seed.
-    static func template(_ config: TrialConfig, axis: TrialKey) -> TrialConfig {
-        var t = config
-        axis.apply(.number(1), to: &t)
-        t.training.seed = 0
-        return t
-    }
-
-    func combination(of config: TrialConfig) -> Int? {
-        let t = Self.template(config, axis: axisKey)
-        return combinations.firstIndex(of: t)
-    }
-
-    /// The searched value of a config.
-    func point(of config: TrialConfig) -> Double? { ConfigLeaves(config)[axis]?.number }
-
-    func trial(combination: Int, point: Double, seed: Int) -> PlannedTrial {
-        var config = combinations[combination]
-        axisKey.apply(.number(point), to: &config)
-        config.training.seed = seed
-        return PlannedTrial(number: -1, config: config, configHash: config.configHash,
-                            values: [axisName: .number(point), "seed": .integer(seed)])
-    }
 
     /// Whether `ratio` = b/a is within the resolution (with room for the 12-digit rounding of
     /// the points).
@@ -91,34 +62,7 @@ public struct BoundarySearch: Codable, Equatable, Sendable {
     }
 }
 
-/// How a sweep chooses its trials. The scheduler's ledger asks after every event, and `sync`
-/// at each step, for the trials to add; a grid knows all of them up front, a boundary search
-/// derives them from the finished trials. Both are deterministic functions of the stored
-/// trials, so any process that reads the database continues the same search.
-public protocol SearchStrategy {
-    /// Trials to add now, given every trial the sweep holds, each with a line for the log
-    /// (empty: not logged).
-    func additions(stored: [TrialRecord]) -> [(trials: [PlannedTrial], note: String)]
-    /// Whether a stored trial is one this search would run: a rerun whose spec no longer
-    /// covers a stored trial is refused (SpecChange).
-    func covers(_ trial: TrialRecord) -> Bool
-}
-
-/// A grid: the spec's trials, all known before anything runs.
-struct GridSearch: SearchStrategy {
-    /// Empty for `sync`: the grid's trials were all stored by the `run` that submitted them.
-    let planned: [PlannedTrial]
-
-    func additions(stored: [TrialRecord]) -> [(trials: [PlannedTrial], note: String)] {
-        let have = Set(stored.map(\.configHash))
-        let missing = planned.filter { !have.contains($0.configHash) }
-        return missing.isEmpty ? [] : [(missing, "")]
-    }
-
-    func covers(_ trial: TrialRecord) -> Bool { planned.contains { $0.configHash == trial.configHash } }
-}
-
-extension BoundarySearch: SearchStrategy {
+extension BoundarySearch: SweepSearch {
     public func additions(stored: [TrialRecord]) -> [(trials: [PlannedTrial], note: String)] {
         let labels = combinationLabels
         return progress(stored).compactMap { c in
@@ -138,4 +82,104 @@ extension BoundarySearch: SearchStrategy {
         guard combination(of: trial.config) != nil, seeds.contains(trial.seed), let x = point(of: trial.config) else { return false }
         return x >= low * (1 - 1e-9) && x <= high * (1 + 1e-9)
     }
+}
+
+// MARK: the kind
+
+extension BoundarySearch {
+    public static let kind = "boundary"
+    static let registration = SearchRegistration(
+        BoundarySearch.self, keys: ["axis", "range", "initial", "resolution", "threshold"],
+        exportHelp: "one row per combination of the other axes, its bracket lr_lo..lr_hi (empty when there is no crossing), the trials it took, mean L_30 and 2/L_30 of the bracket's trials, 2/m",
+        read: Section.init)
+
+    /// `search: {kind: boundary, axis, range, initial, resolution, threshold}` as read.
+    struct Section: SearchSection {
+        var axis: TrialKey
+        var low: Double, high: Double
+        var initial = 5
+        var resolution = 1.5
+        var threshold = 0.0
+
+        var searchedAxis: TrialKey? { axis }
+
+        init(_ given: [String: Located], section: Located) throws {
+            axis = try AxisSectionKeys.axis(given, kind: BoundarySearch.kind)
+            (low, high) = try AxisSectionKeys.range(given, section: section, kind: BoundarySearch.kind)
+            if let v = given["initial"] {
+                initial = try v.int()
+                guard initial >= 2 else {
+                    throw v.error("initial must be at least 2 (a bracket needs two points), found \(initial)", fix: "give 2 or more, e.g. 5")
+                }
+            }
+            if let v = given["resolution"] {
+                resolution = try v.double()
+                guard resolution > 1 else {
+                    throw v.error("resolution must be above 1 (the bracket's high/low ratio to reach), found \(formatNumber(resolution))",
+                                  fix: "give a ratio such as 1.5")
+                }
+            }
+            if let v = given["threshold"] { threshold = try v.double() }
+        }
+
+        /// The search over the expanded grid's combinations and its initial trials (every
+        /// combination × initial point × seed), numbered in that order.
+        func plan(over expanded: [PlannedTrial]) -> (search: any SweepSearch, trials: [PlannedTrial]) {
+            let (templates, values, seeds) = axisCombinations(expanded, axis: axis)
+            let search = BoundarySearch(axis: axis.name, low: low, high: high, initial: initial, resolution: resolution,
+                                        threshold: threshold, seeds: seeds, combinations: templates)
+            var trials: [PlannedTrial] = []
+            for c in templates.indices { for x in search.initialPoints { for seed in seeds {
+                let t = search.trial(combination: c, point: x, seed: seed)
+                trials.append(PlannedTrial(number: trials.count, config: t.config, configHash: t.configHash,
+                                           values: values[c].merging(t.values) { $1 }))
+            } } }
+            return (search, trials)
+        }
+    }
+
+    public var plannedNoun: String { "initial trials" }
+
+    public func runText(plannedTrials: Int) -> String {
+        "\(plannedTrials) initial trial(s) of a boundary search (at most \(maxTrials))"
+    }
+
+    /// The initial points every combination runs and the most trials the search can take
+    /// (against a grid of the same resolution).
+    public func planText(plannedTrials: Int) -> String {
+        let step = pow(high / low, 1 / Double(initial - 1))
+        let finest = (0..<maxBisections).reduce(step) { r, _ in r.squareRoot() }
+        var out = "boundary search on \(axisName) in [\(formatNumber(low)), \(formatNumber(high))] (log scale), for each of \(combinations.count) combination(s): "
+        out += combinationLabels.joined(separator: "; ") + "\n"
+        out += "  initial points: \(axisName) \(initialPoints.map(formatNumber).joined(separator: ", ")) (a factor \(formatNumber(step)) apart), "
+        out += "seed(s) \(seeds.map(String.init).joined(separator: ", "))\n"
+        out += "  then bisects the bracket where mean QG crosses \(formatNumber(threshold)) until high/low ≤ \(formatNumber(resolution)): "
+        out += "at most \(maxBisections) more point(s) per combination (a factor \(formatNumber(finest)))\n"
+        let gridPoints = gridPointsOfSameResolution
+        out += "  at most \(maxTrials) trials (\(plannedTrials) initial); a grid of the same resolution needs "
+        out += "\(gridPoints * combinations.count * seeds.count) (\(gridPoints) points per combination)\n"
+        return out
+    }
+
+    public func exportTable(_ stored: [TrialRecord]) -> TextTable? { boundaryTable(self, trials: stored) }
+
+    /// The brackets shaded on the QG plots (when the axis is the plotted learning rate) and
+    /// the export's table.
+    public func report(_ stored: [TrialRecord]) -> SearchReport {
+        let onLR = axis == "training.lr"
+        let note = onLR
+            ? "<p>Shaded: each combination's bracket from the boundary search, between the largest learning rate whose trials converge (mean QG > \(formatNumber(threshold))) and the next larger one run.</p>\n"
+            : "<p>The boundary search runs on \(axisName), not on the plotted learning rate: its brackets are in the table below.</p>\n"
+        let bands = onLR ? progress(stored).compactMap { c in
+            c.bracket.map { SearchReport.Band(template: c.template, lo: $0.lo, hi: $0.hi,
+                                              label: "\(c.label): \(c.outcome.text), lr in [\(formatNumber($0.lo)), \(formatNumber($0.hi))]") }
+        } : []
+        let intro = "<p>Per combination: the bracket of \(axisName) where mean QG stops exceeding \(formatNumber(threshold)) (resolution \(formatNumber(resolution))), against 2/L₃₀ and 2/m.</p>\n"
+        return SearchReport(qgNote: note, bands: bands, sections: [("Convergence boundary", intro, boundaryTable(self, trials: stored))])
+    }
+}
+
+extension SweepSearch {
+    /// The search as a boundary search, if it is one.
+    public var boundary: BoundarySearch? { self as? BoundarySearch }
 }

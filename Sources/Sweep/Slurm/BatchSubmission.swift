@@ -56,7 +56,7 @@ public struct BatchSubmission: Equatable, Sendable {
             "# command line. Rerunning a task by hand is safe: the worker resumes from its checkpoint.",
             "export OPENBLAS_NUM_THREADS=\(threads)",
         ]
-        if let customWorker { lines.append("export \(WorkerCommand.environmentVariable)=\(shellQuoted(customWorker))") }
+        if let customWorker { lines.append("export \(WorkerKinds.environmentVariable)=\(shellQuoted(customWorker))") }
         lines.append("exec \(shellQuoted(program)) worker --spool \(shellQuoted(spool.path)) --task \"$SLURM_ARRAY_TASK_ID\"")
         return lines.joined(separator: "\n") + "\n"
     }

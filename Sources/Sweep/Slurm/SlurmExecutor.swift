@@ -6,8 +6,9 @@ import Foundation
 /// reads each running trial's new spool lines and reports trials whose task left the queue
 /// without an end line. The workers write only the spool; the driver's ledger alone writes the
 /// database. Stopping the client leaves the cluster's jobs running.
-final class SlurmExecutor: TrialExecutor {
-    let ledger: TrialLedger
+final class SlurmExecutor: DetachedExecutor {
+    /// The sweep it runs (the ledger); the executor never writes the store.
+    let host: any ExecutorHost
     let settings: ExecutorConfig
     let spool: Spool
     let slurm: SlurmCommand
@@ -22,11 +23,31 @@ final class SlurmExecutor: TrialExecutor {
     /// attribute cache may lag behind the queue) before it counts as a failed attempt.
     static let endLineGraceSeconds = 30.0
 
-    init(ledger: TrialLedger, settings: ExecutorConfig, spool: Spool, slurm: SlurmCommand, program: String) {
-        self.ledger = ledger; self.settings = settings; self.spool = spool; self.slurm = slurm; self.program = program
+    init(host: any ExecutorHost, settings: ExecutorConfig, spool: Spool, slurm: SlurmCommand, program: String) {
+        self.host = host; self.settings = settings; self.spool = spool; self.slurm = slurm; self.program = program
     }
 
-    var jobName: String { "lipsweep-\(ledger.sweep.name)" }
+    static let kind = ExecutorKind.slurm
+    static let displayName = "SLURM"
+
+    static func describe(_ settings: ExecutorConfig) -> String { "on SLURM, \(settings.threads) thread(s) per task" }
+
+    /// The spool is remembered as an absolute path, so `sync` from any directory finds it.
+    static func resolve(_ settings: inout ExecutorConfig, results: ResultsDirectory, sweep: String) {
+        settings.slurm.spool = Spool.directory(results: results, sweep: sweep, override: settings.slurm.spool).path
+    }
+
+    /// A running trial with a job is the cluster's: `sync` and the attached scheduler follow it.
+    static func recoverInterrupted(_ stored: [TrialRecord], store: any TrialStore, results: ResultsDirectory, sweep: String) throws {}
+
+    /// The executor of `context.settings` (resolved: the spool is set) running this very
+    /// `lipsweep` on the nodes.
+    static func make(_ context: ExecutorContext) -> SlurmExecutor {
+        SlurmExecutor(host: context.host, settings: context.settings, spool: Spool(Spool.directory(results: context.results, sweep: context.sweep, override: context.settings.slurm.spool)),
+                      slurm: SlurmCommand(), program: EmbeddedTrainer().executable)
+    }
+
+    var jobName: String { "lipsweep-\(host.sweepName)" }
     var capacity: Int { Int.max }
     var holdsWorkers: Bool { false }
     var busySeconds: Double { 0 }
@@ -43,11 +64,11 @@ final class SlurmExecutor: TrialExecutor {
         var events: [TrialEvent] = []
         // A trial `running` without a job was left by the local executor or by a client that
         // died between claiming and submitting: nothing runs it, so it goes back to pending.
-        for trial in ledger.running where trial.jobID == nil { events.append(.released(trialID: trial.id)) }
-        let withJobs = ledger.running.filter { $0.jobID != nil }
+        for trial in host.running where trial.jobID == nil { events.append(.released(trialID: trial.id)) }
+        let withJobs = host.running.filter { $0.jobID != nil }
         var ended = Set<Int64>()
         for trial in withJobs {
-            try ledger.noteStoredEpochs(of: trial)
+            try host.noteStoredEpochs(of: trial)
             let read = read(trial)
             events += read
             if read.contains(where: { if case .ended = $0 { true } else { false } }) { ended.insert(trial.id) }
@@ -78,7 +99,7 @@ final class SlurmExecutor: TrialExecutor {
     private func listQueue() throws -> [String: SlurmTaskState]? {
         let out = try slurm.run("squeue", SqueueListing.arguments(jobName: jobName))
         guard out.status == 0 else {
-            if !queueWarned { ledger.log("squeue failed (\(out.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); will retry") }
+            if !queueWarned { host.log("squeue failed (\(out.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); will retry") }
             queueWarned = true
             return nil
         }
@@ -118,8 +139,8 @@ final class SlurmExecutor: TrialExecutor {
     /// One job array for `trials` (claimed already): the manifest, each trial's config and the
     /// batch script are written durably before sbatch, so a node never reads half of one.
     func launch(_ trials: [TrialRecord]) throws -> [Int64: WorkerHandle] {
-        try spool.write(Spool.Manifest(sweep: ledger.sweep.name, threads: settings.threads,
-                                       trials: Dictionary(uniqueKeysWithValues: ledger.trials.values.map {
+        try spool.write(Spool.Manifest(sweep: host.sweepName, threads: settings.threads,
+                                       trials: Dictionary(uniqueKeysWithValues: host.allTrials.map {
                                            (String($0.number), spool.trialDirectory($0).lastPathComponent) })))
         for trial in trials {
             let dir = spool.trialDirectory(trial)
@@ -131,7 +152,7 @@ final class SlurmExecutor: TrialExecutor {
         let stamp = Int(Date().timeIntervalSince1970 * 1000)
         let submission = BatchSubmission(
             jobName: jobName, trialNumbers: trials.map(\.number), options: settings.slurm, threads: settings.threads,
-            spool: spool.url, program: program, customWorker: slurm.environment[WorkerCommand.environmentVariable].flatMap { $0.isEmpty ? nil : $0 },
+            spool: spool.url, program: program, customWorker: slurm.environment[WorkerKinds.environmentVariable].flatMap { $0.isEmpty ? nil : $0 },
             scriptPath: spool.jobsDirectory.appendingPathComponent("\(jobName)-\(stamp).sh"))
         try DurableFile.write(submission.script, to: submission.scriptPath)
         let out = try slurm.run("sbatch", submission.arguments)
@@ -143,7 +164,7 @@ final class SlurmExecutor: TrialExecutor {
             throw error
         }
         let jobID = try BatchSubmission.jobID(fromParsable: out.stdout)
-        ledger.log("submitted job array \(jobID) (\(trials.count) trial(s): \(submission.arraySpec)) to SLURM")
+        host.log("submitted job array \(jobID) (\(trials.count) trial(s): \(submission.arraySpec)) to SLURM")
         return Dictionary(uniqueKeysWithValues: trials.map { ($0.id, .job(id: "\(jobID)_\($0.number)")) })
     }
 
@@ -158,7 +179,7 @@ final class SlurmExecutor: TrialExecutor {
         let out = try slurm.run("scancel", ids)
         let complaints = Self.scancelComplaints(out)
         if out.status != 0 && !complaints.isEmpty {
-            ledger.log("scancel \(ids.joined(separator: " ")) of pruned trial(s): \(complaints.joined(separator: " ")); their tasks run on to their end")
+            host.log("scancel \(ids.joined(separator: " ")) of pruned trial(s): \(complaints.joined(separator: " ")); their tasks run on to their end")
         }
     }
 
@@ -171,15 +192,14 @@ final class SlurmExecutor: TrialExecutor {
 
     // MARK: cancelling
 
-    /// Reads what the workers wrote, then scancels the tasks of the trials still running and
-    /// marks them cancelled; waits (up to a minute) for those tasks to leave the queue so a
-    /// later run never has two workers in one checkpoint directory. Returns the job ids.
-    func cancel() throws -> [String] {
-        try ledger.reload()
-        nextPoll = .distantPast
-        for event in try poll(timeout: 0) { try ledger.handle(event) }
-        try stop(ledger.takePrunedRunning())
-        let ids = ledger.running.compactMap(\.jobID)
+    func pollNow() { nextPoll = .distantPast }
+
+    /// scancels the tasks of `trials` and waits (up to a minute) for them to leave the queue,
+    /// so a later run never has two workers in one checkpoint directory; returns the lines
+    /// they wrote meanwhile (a worker that printed its end line before the signal reached it
+    /// still counts).
+    func cancel(_ trials: [TrialRecord]) throws -> [TrialEvent] {
+        let ids = trials.compactMap(\.jobID)
         guard !ids.isEmpty else { return [] }
         let out = try slurm.run("scancel", ids)
         let complaints = Self.scancelComplaints(out)
@@ -188,15 +208,6 @@ final class SlurmExecutor: TrialExecutor {
         }
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, let queue = try listQueue(), ids.contains(where: { queue[$0]?.isLive == true }) { usleep(200_000) }
-        // A worker that printed its end line before the signal reached it still counts.
-        for trial in ledger.running where trial.jobID != nil {
-            for event in read(trial) { try ledger.handle(event) }
-        }
-        var cancelled: [String] = []
-        for trial in ledger.running where trial.jobID != nil {
-            try ledger.cancel(trial.id)
-            cancelled.append(trial.jobID!)
-        }
-        return cancelled
+        return trials.flatMap(read)
     }
 }

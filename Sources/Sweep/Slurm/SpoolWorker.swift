@@ -25,7 +25,7 @@ public enum SpoolWorker {
         // A line cut by an earlier attempt's death would glue onto this attempt's first line:
         // drop it (the scheduler never consumed it; it reads whole lines only).
         let started = try dropPartialLastLine(lines)
-        let command = WorkerCommand.resolve(environment: environment)
+        let command = WorkerKinds.resolve(environment: environment)
         // Started before: resume (a worker treats "no checkpoint in DIR" as a fresh start).
         let args = command.arguments(config: config.path, checkpointDir: dir.path, threads: manifest.threads, resume: started)
 

@@ -102,9 +102,9 @@ extension SpecReader {
         do { events = try CaloNPZ.inspect(url) } catch {
             throw given.at.error("\(error.key.map { "\($0): " } ?? "")\(error.problem)", fix: error.fix)
         }
-        let preset = sectionValues["model.preset"].map { Preset(rawValue: $0.value.description)! } ?? .tiny
-        let train = sectionValues["dataset.train"]?.value.number.map(Int.init) ?? PresetValues(preset).trainEvents
-        let test = sectionValues["dataset.test"]?.value.number.map(Int.init) ?? PresetValues(preset).testEvents
+        let preset = sectionValues["model.preset"].map { Preset(rawValue: $0.value.description)! } ?? TrialConfig.defaultPreset
+        let train = sectionValues["dataset.train"]?.value.number.map(Int.init) ?? TrialConfig(preset: preset).dataset.train
+        let test = sectionValues["dataset.test"]?.value.number.map(Int.init) ?? TrialConfig(preset: preset).dataset.test
         if events < train + test {
             let at = sectionValues["dataset.train"]?.at ?? sectionValues["dataset.test"]?.at ?? given.at
             throw at.error("\(url.lastPathComponent) holds \(events) events, fewer than dataset.train + dataset.test = \(train + test)",

@@ -38,24 +38,10 @@ public func planJSON(_ spec: SweepSpec) -> String {
     return "[" + items.joined(separator: ",\n") + "]"
 }
 
-/// What `plan` says beyond the table: for a boundary search, the initial points every
-/// combination runs and the most trials the search can take (against a grid of the same
-/// resolution); for pruning, its rungs.
+/// What `plan` says beyond the table: the search's own lines (a boundary search: the initial
+/// points every combination runs and the most trials it can take), then pruning's rungs.
 public func planSearchText(_ spec: SweepSpec) -> String {
-    var out = ""
-    if let b = spec.search.boundary {
-        let step = pow(b.high / b.low, 1 / Double(b.initial - 1))
-        let finest = (0..<b.maxBisections).reduce(step) { r, _ in r.squareRoot() }
-        out += "boundary search on \(b.axisName) in [\(formatNumber(b.low)), \(formatNumber(b.high))] (log scale), for each of \(b.combinations.count) combination(s): "
-        out += b.combinationLabels.joined(separator: "; ") + "\n"
-        out += "  initial points: \(b.axisName) \(b.initialPoints.map(formatNumber).joined(separator: ", ")) (a factor \(formatNumber(step)) apart), "
-        out += "seed(s) \(b.seeds.map(String.init).joined(separator: ", "))\n"
-        out += "  then bisects the bracket where mean QG crosses \(formatNumber(b.threshold)) until high/low ≤ \(formatNumber(b.resolution)): "
-        out += "at most \(b.maxBisections) more point(s) per combination (a factor \(formatNumber(finest)))\n"
-        let gridPoints = b.gridPointsOfSameResolution
-        out += "  at most \(b.maxTrials) trials (\(spec.trials.count) initial); a grid of the same resolution needs "
-        out += "\(gridPoints * b.combinations.count * b.seeds.count) (\(gridPoints) points per combination)\n"
-    }
+    var out = spec.search.planText(plannedTrials: spec.trials.count)
     if let p = spec.pruning {
         let epochs = spec.trials.first?.config.training.epochs ?? 0
         let rungs = p.rungs.filter { $0 < epochs }

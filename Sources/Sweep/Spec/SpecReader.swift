@@ -19,8 +19,8 @@ struct SpecReader {
     var perRegularizerAt: [RegularizerKind: Located] = [:]
     var seeds: [Int]?
     var executor = ExecutorConfig()
-    /// `search: {kind: boundary, …}` and where it was given (nil: a grid).
-    var boundary: (BoundarySection, Located)?
+    /// `search: {kind: …}` as its kind read it, and where it was given (nil: a grid).
+    var search: (section: any SearchSection, at: Located)?
     var pruning: PruningSection?
 
     init(file: String, baseDirectory: URL) { self.file = file; self.baseDirectory = baseDirectory }
@@ -134,38 +134,29 @@ struct SpecReader {
         }
     }
 
+    /// `executor: {kind, workers, …, slurm: {…}}`, read through ExecutorKeys: a dotted key
+    /// (`slurm.partition`) is a key of the nested mapping of its kind.
     mutating func readExecutor(_ at: Located) throws {
-        for (key, v) in try at.mapping(allowed: ["kind", "workers", "threads", "retries", "backoff_seconds", "slurm"]) {
-            switch key {
-            case "kind": executor.kind = ExecutorKind(rawValue: try v.choice(ExecutorKind.allCases.map(\.rawValue)))!
-            case "workers": executor.workers = try v.positiveInt()
-            case "threads": executor.threads = try v.positiveInt()
-            case "retries":
-                executor.retries = try v.int()
-                if executor.retries < 0 { throw v.error("retries cannot be negative", fix: "give 0 or more") }
-            case "backoff_seconds":
-                executor.backoffSeconds = try v.double()
-                if executor.backoffSeconds < 0 { throw v.error("backoff cannot be negative", fix: "give seconds ≥ 0") }
-            case "slurm":
-                let keys = ["partition", "time", "account", "cpus_per_task", "mem", "array_throttle", "extra_flags", "spool", "poll_seconds"]
-                for (k, s) in try v.mapping(allowed: keys) {
-                    switch k {
-                    case "partition": executor.slurm.partition = try s.string()
-                    case "time": executor.slurm.time = try s.string()
-                    case "account": executor.slurm.account = try s.string()
-                    case "cpus_per_task": executor.slurm.cpusPerTask = try s.positiveInt()
-                    case "mem": executor.slurm.mem = try s.string()
-                    case "array_throttle": executor.slurm.arrayThrottle = try s.positiveInt()
-                    case "extra_flags": executor.slurm.extraFlags = try s.items.map { try $0.string() }
-                    case "spool": executor.slurm.spool = try s.string()
-                    case "poll_seconds":
-                        executor.slurm.pollSeconds = try s.double()
-                        if executor.slurm.pollSeconds <= 0 { throw s.error("poll interval must be positive", fix: "give seconds > 0, e.g. 10") }
-                    default: break
-                    }
-                }
-            default: break
+        let groups = ExecutorKeys.all.compactMap { key in key.name.firstIndex(of: ".").map { String(key.name[..<$0]) } }
+            .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let top = ExecutorKeys.all.filter { !$0.name.contains(".") }
+        for (key, v) in try at.mapping(allowed: top.map(\.name) + groups) {
+            guard groups.contains(key) else { try setExecutorKey(ExecutorKeys.named(key)!, v); continue }
+            let nested = ExecutorKeys.all.filter { $0.name.hasPrefix(key + ".") }
+            for (name, s) in try v.mapping(allowed: nested.map { String($0.name.dropFirst(key.count + 1)) }) {
+                try setExecutorKey(ExecutorKeys.named("\(key).\(name)")!, s)
             }
         }
+    }
+
+    private mutating func setExecutorKey(_ key: ExecutorKey, _ at: Located) throws {
+        let value: ExecutorValue
+        switch key.kind {
+        case .integer: value = .integer(try at.int())
+        case .number: value = .number(try at.double())
+        case .text, .kind: value = .text(try at.string())
+        case .texts: value = .texts(try at.items.map { try $0.string() })
+        }
+        do { key.apply(try key.check(value), to: &executor) } catch { throw at.error(error.problem, fix: error.fix) }
     }
 }

@@ -23,10 +23,10 @@ public struct SweepSpec: Sendable {
     public let text: String
     public let name: String
     public var executor: ExecutorConfig
-    /// For a grid, every trial; for a boundary search, the initial points' trials (the search
-    /// adds the others as it runs).
+    /// The trials a run stores first: for a grid every trial, for a boundary search the
+    /// initial points' trials (the search adds the others as it runs).
     public let trials: [PlannedTrial]
-    public let search: SweepSearch
+    public let search: any SweepSearch
     public let pruning: PruningSettings?
     /// Axes that vary across trials, in table order (for `plan` and reports).
     public let varyingAxes: [String]
@@ -56,12 +56,10 @@ public struct SweepSpec: Sendable {
             throw SpecError(file: file, line: nil, keyPath: "grid", problem: "the sweep has no trials", fix: "give every grid axis at least one value")
         }
         try reader.checkSearchAndPruning(base: first.config)
-        var search = SweepSearch.grid
-        if case let (boundary, initialTrials)? = reader.boundarySearch(over: trials) {
-            search = .boundary(boundary)
-            trials = initialTrials
-            if !axes.contains(boundary.axisName) { axes.insert(boundary.axisName, at: axes.count - 1) }
-        }
+        let section = reader.search?.section ?? SearchKinds.noSection
+        let (search, planned) = section.plan(over: trials)
+        trials = planned
+        if let axis = section.searchedAxis?.key, !axes.contains(axis) { axes.insert(axis, at: axes.count - 1) }
         return SweepSpec(file: file, text: text, name: reader.name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
                          executor: reader.executor, trials: trials, search: search, pruning: reader.pruning?.settings, varyingAxes: axes)
     }

@@ -134,7 +134,8 @@ public struct SweepRecord: Equatable, Sendable {
     public var createdAt: String
     /// JSON of the ExecutorConfig of the last `run` (nil before schema v2 or before any run).
     public var executorJSON: String? = nil
-    /// JSON of the BoundarySearch of the last `run` (nil: a grid, or before schema v3).
+    /// JSON of the search of the last `run`, tagged with its kind (SearchKinds; nil: a grid run
+    /// before the tag, or before schema v3; untagged JSON: a boundary search of before the tag).
     public var searchJSON: String? = nil
     /// JSON of the PruningSettings of the last `run` (nil: no pruning).
     public var pruningJSON: String? = nil
