@@ -28,6 +28,7 @@ struct PlanCommand: ParsableCommand {
         print(planSearchText(parsed), terminator: "")
         let e = parsed.executor
         let what = parsed.search.boundary == nil ? "trials" : "initial trials"
-        print("\(parsed.trials.count) \(what) in sweep \"\(parsed.name)\"; executor \(e.kind.rawValue): \(e.workers) worker(s) × \(e.threads) thread(s), \(e.retries) retries")
+        print("\(parsed.trials.count) \(what) in sweep \"\(parsed.name)\"; executor \(e.kind.rawValue): \(e.workers) worker(s) × \(e.threads) thread(s), \(e.retries) retries"
+              + (e.worker.map { "; worker: \($0.joined(separator: " "))" } ?? ""))
     }
 }

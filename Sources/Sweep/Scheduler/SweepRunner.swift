@@ -27,7 +27,9 @@ public struct SweepRunner {
         if detach && !slurm {
             throw InvalidInput("--detach: only the SLURM executor runs without lipsweep attached; use `--executor slurm` or `executor.kind: slurm`")
         }
-        guard FileManager.default.isExecutableFile(atPath: command.executable) else {
+        // The spec's `executor.worker` (checked when the spec was read) wins over LIPSWEEP_WORKER.
+        let command = spec.executor.worker.map(WorkerCommand.init(argv:)) ?? self.command
+        guard spec.executor.worker != nil || FileManager.default.isExecutableFile(atPath: command.executable) else {
             throw InvalidInput("\(WorkerCommand.environmentVariable)=\(command.executable): not an executable file; point it at a worker program or unset it")
         }
         // Refuse a changed spec before writing anything.

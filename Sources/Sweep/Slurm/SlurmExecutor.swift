@@ -120,7 +120,8 @@ final class SlurmExecutor: TrialExecutor {
     func launch(_ trials: [TrialRecord]) throws -> [Int64: WorkerHandle] {
         try spool.write(Spool.Manifest(sweep: ledger.sweep.name, threads: settings.threads,
                                        trials: Dictionary(uniqueKeysWithValues: ledger.trials.values.map {
-                                           (String($0.number), spool.trialDirectory($0).lastPathComponent) })))
+                                           (String($0.number), spool.trialDirectory($0).lastPathComponent) }),
+                                       worker: settings.worker))
         for trial in trials {
             let dir = spool.trialDirectory(trial)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -135,8 +135,9 @@ struct SpecReader {
     }
 
     mutating func readExecutor(_ at: Located) throws {
-        for (key, v) in try at.mapping(allowed: ["kind", "workers", "threads", "retries", "backoff_seconds", "slurm"]) {
+        for (key, v) in try at.mapping(allowed: ["kind", "workers", "threads", "retries", "backoff_seconds", "slurm", "worker"]) {
             switch key {
+            case "worker": executor.worker = try WorkerArgv.resolve(v, baseDirectory: baseDirectory)
             case "kind": executor.kind = ExecutorKind(rawValue: try v.choice(ExecutorKind.allCases.map(\.rawValue)))!
             case "workers": executor.workers = try v.positiveInt()
             case "threads": executor.threads = try v.positiveInt()
@@ -147,7 +148,8 @@ struct SpecReader {
                 executor.backoffSeconds = try v.double()
                 if executor.backoffSeconds < 0 { throw v.error("backoff cannot be negative", fix: "give seconds ≥ 0") }
             case "slurm":
-                let keys = ["partition", "time", "account", "cpus_per_task", "mem", "array_throttle", "extra_flags", "spool", "poll_seconds"]
+                let keys = ["partition", "time", "account", "cpus_per_task", "mem", "gpus_per_task", "array_throttle", "extra_flags", "spool",
+                            "poll_seconds"]
                 for (k, s) in try v.mapping(allowed: keys) {
                     switch k {
                     case "partition": executor.slurm.partition = try s.string()
@@ -155,6 +157,7 @@ struct SpecReader {
                     case "account": executor.slurm.account = try s.string()
                     case "cpus_per_task": executor.slurm.cpusPerTask = try s.positiveInt()
                     case "mem": executor.slurm.mem = try s.string()
+                    case "gpus_per_task": executor.slurm.gpusPerTask = try s.positiveInt()
                     case "array_throttle": executor.slurm.arrayThrottle = try s.positiveInt()
                     case "extra_flags": executor.slurm.extraFlags = try s.items.map { try $0.string() }
                     case "spool": executor.slurm.spool = try s.string()
