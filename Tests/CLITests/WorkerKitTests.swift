@@ -152,6 +152,22 @@ import Testing
         #expect(logs.contains { $0.contains("epoch lines replayed") }, "worker logs:\n\(logs.joined(separator: "\n---\n"))")
     }
 
+    @Test(.enabled(if: numpyAvailable, skipReason))
+    func theKitOnSlurmStoresWhatItStoresLocally() throws {
+        try LocalSlurm.require()
+        let local = try Self.setUp("kit-local")
+        let l = try Self.run(local.spec, local.results)
+        #expect(l.status == 0, "\(l.stderr)")
+        let (_, results, spec) = try Self.setUp("kit-slurm")
+        let r = try Binary.run(["run", spec, "--results", results.path, "--executor", "slurm", "--poll-seconds", "0.2"],
+                               environment: Self.env.merging(LocalSlurm.env) { $1 }, unsetting: ["LIPSWEEP_WORKER"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'completed' AND job_id IS NOT NULL") == 2)
+        #expect(try Self.metricRows(results) == Self.metricRows(local.results))
+        let manifest = try String(contentsOf: results.appendingPathComponent("spool/kit/manifest.json"), encoding: .utf8)
+        #expect(manifest.contains("kit-trainer.py"), "\(manifest)")
+    }
+
     /// The trial's error as `lipsweep status` shows it, after a run with `env`.
     static func failedRun(_ name: String, env extra: [String: String]) throws -> (status: String, errors: [String]) {
         let (_, results, spec) = try setUp(name)
