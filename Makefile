@@ -57,8 +57,8 @@ deps:
 	@$(MAKE) --no-print-directory torch
 	@$(MAKE) --no-print-directory python-deps
 
-# PyTorch (CPU) and numpy for the ResNet twin's tests and bench (scripts/twin_resnet.py); as
-# root when missing. A CPU wheel in pip's configured find-links directory installs first without
+# PyTorch (CPU) and numpy for the ResNet twin's tests and bench (scripts/twin_resnet.py) and for
+# the test of examples/torch_dcgan.py under a sweep; as root when missing. A CPU wheel in pip's configured find-links directory installs first without
 # an index (seconds, no CUDA libraries); then pip resolves what is still missing (torch's own
 # dependencies, or torch itself from the package index when no local wheel exists). Without
 # root the twin's tests are skipped with that reason.
@@ -72,7 +72,8 @@ torch:
 	python3 -m pip install -q torch numpy || { echo "deps: pip install torch numpy failed" >&2; exit 1; }
 
 # numpy and scipy for $(PYTHON) (the python3 the tests run): the physics distances' reference
-# implementation (Tests/scripts/physics_distances.py). As root: Debian's packages when that
+# implementation (Tests/scripts/physics_distances.py); numpy also for the worker kit's tests
+# (python/lipsweep_worker, used from the repository through PYTHONPATH). As root: Debian's packages when that
 # python3 is Debian's, else pip. Otherwise a note; the test then skips, saying why.
 PYTHON_MODULES = numpy scipy.optimize scipy.stats
 python-deps:

@@ -52,6 +52,23 @@ public final class Evaluator {
     /// distances' subsamples seeded from `seed`.
     public func evaluate(_ generator: any GeneratorNetwork, seed: UInt64) throws -> EpochScores {
         generate(generator, seed: seed)
+        return try scoreGenerated(seed: seed)
+    }
+
+    /// Events a trainer of the user's own generated (`lipsweep score`): `energy` N×900 GeV, one
+    /// event per test condition in the test set's order, scored exactly as `evaluate(_:seed:)`
+    /// scores G's events for that seed; and their Appendix C histograms.
+    public func evaluate(energy given: [Float], seed: UInt64) throws -> (scores: EpochScores, histograms: PhysicsHistograms) {
+        precondition(given.count == energy.count, "Evaluator: \(given.count / 900) events given for \(test.count) test conditions")
+        energy = given
+        computeGeneratedFeatures()
+        // Not a generator's events: `histograms(_:seed:)` must not reuse them.
+        generatedSeed = nil
+        return (try scoreGenerated(seed: seed), binning.histograms(generated: generatedPhysical))
+    }
+
+    /// Both PRDs and the distances of the events now in `energy` (their features computed).
+    private func scoreGenerated(seed: UInt64) throws -> EpochScores {
         let rawScore = try prd.evaluate(real: realRaw, generated: generatedRaw, seed: seed &* 2)
         let physScore = try prd.evaluate(real: realPhysical, generated: generatedPhysical, seed: seed &* 2 &+ 1,
                                          standardize: true)
@@ -77,6 +94,12 @@ public final class Evaluator {
                 EventSampler.generate(generator, conditions: c, threshold: threshold, rng: &rng, into: e)
             }
         }
+        computeGeneratedFeatures()
+        generatedSeed = seed
+    }
+
+    /// The RAW and physics features of the events in `energy`.
+    private func computeGeneratedFeatures() {
         energy.withUnsafeBufferPointer { e in
             test.momentum.withUnsafeBufferPointer { m in
                 test.point.withUnsafeBufferPointer { p in
@@ -87,6 +110,5 @@ public final class Evaluator {
             }
             generatedRaw.values.withUnsafeMutableBufferPointer { Preprocessing.logTransform(e, into: $0) }
         }
-        generatedSeed = seed
     }
 }

@@ -14,6 +14,12 @@ public struct TrialData: Sendable {
     /// `train` for training. npz: the file's events in an order shuffled with `dataset.seed`,
     /// the first `train` for training and the next `test` held out.
     public static func load(_ settings: TrialSettings, threads: Int = 1) throws -> TrialData {
+        let (train, test) = try events(settings, threads: threads)
+        return make(train: train, test: test, zOffset: Float(settings.dataset.zOffset))
+    }
+
+    /// The raw training and test events of `load`, before preprocessing (`lipsweep data`).
+    public static func events(_ settings: TrialSettings, threads: Int = 1) throws -> (train: CaloEvents, test: CaloEvents) {
         let d = settings.dataset, total = d.train + d.test
         let events: CaloEvents
         switch d.source {
@@ -29,7 +35,7 @@ public struct TrialData: Sendable {
             var rng = SeededRandom(seed: d.seed, stream: 0xDA7A)
             events = gather(all, rng.permutation(all.count).prefix(total))
         }
-        return make(train: events.slice(0..<d.train), test: events.slice(d.train..<total), zOffset: Float(d.zOffset))
+        return (events.slice(0..<d.train), events.slice(d.train..<total))
     }
 
     /// Preprocessing of docs/science.md §2.2: log(1 + E), conditions standardised with the training

@@ -49,9 +49,7 @@ public final class TrialRunner {
                     progress: (String) -> Void = { _ in }) throws -> TrialOutcome? {
         BLAS.threads = threads
         let data = try TrialData.load(settings, threads: threads)
-        let evaluator = try Evaluator(test: data.test, statistics: data.statistics, clusters: settings.evaluation.clusters,
-                                      runs: settings.evaluation.prdRuns, zOffset: Float(settings.dataset.zOffset),
-                                      threshold: Float(settings.dataset.threshold))
+        let evaluator = try Evaluator(trial: settings, data: data)
         var trainer = GANTrainer(model: settings.model, options: settings.training, data: data.training)
         var records: [EpochRecord] = []
         if resume, let dir = checkpointDirectory {

@@ -15,7 +15,7 @@ struct Lipsweep: AsyncParsableCommand {
             PlanCommand.self, RunCommand.self, SyncCommand.self, CancelCommand.self, StatusCommand.self, QueryCommand.self,
             ExportCommand.self, ReportCommand.self,
             SimulateCommand.self, InspectCommand.self, EvaluateCommand.self,
-            TrainCommand.self, GenerateCommand.self, SpoolWorkerCommand.self, OpenBLASCoreTypeCommand.self,
+            TrainCommand.self, DataCommand.self, ScoreCommand.self, GenerateCommand.self, SpoolWorkerCommand.self, OpenBLASCoreTypeCommand.self,
         ])
 
     /// Exit codes of the house: 0 success, 2 a user mistake (bad option, value, file or
@@ -50,7 +50,7 @@ struct Lipsweep: AsyncParsableCommand {
             // scheduler to stop the sweep rather than retry (DurableFiles' OutOfSpace).
             if let full = OutOfSpace.detect(error, fallbackPath: FileManager.default.currentDirectoryPath) {
                 FileHandle.standardError.write(Data("lipsweep: \(full)\n".utf8))
-                Foundation.exit(parsed is TrainCommand || parsed is SpoolWorkerCommand ? OutOfSpace.exitStatus : 1)
+                Foundation.exit(parsed is TrainCommand || parsed is SpoolWorkerCommand || parsed is DataCommand ? OutOfSpace.exitStatus : 1)
             }
             FileHandle.standardError.write(Data("lipsweep: error: \(error)\n".utf8))
             Foundation.exit(1)

@@ -27,6 +27,7 @@ struct PlanCommand: ParsableCommand {
         print(planTable(parsed).render(.table), terminator: "")
         print(planSearchText(parsed), terminator: "")
         let e = parsed.executor
-        print("\(parsed.trials.count) \(parsed.search.plannedNoun) in sweep \"\(parsed.name)\"; executor \(e.kind.rawValue): \(e.workers) worker(s) × \(e.threads) thread(s), \(e.retries) retries")
+        print("\(parsed.trials.count) \(parsed.search.plannedNoun) in sweep \"\(parsed.name)\"; executor \(e.kind.rawValue): \(e.workers) worker(s) × \(e.threads) thread(s), \(e.retries) retries"
+              + (e.worker.map { "; worker: \($0.joined(separator: " "))" } ?? ""))
     }
 }

@@ -107,6 +107,7 @@ struct SlurmOptionsGroup: ParsableArguments {
     @Option(help: ArgumentHelp(ExecutorKeys.help("account"))) var account: String?
     @Option(help: ArgumentHelp(ExecutorKeys.help("cpus-per-task"))) var cpusPerTask: Int?
     @Option(help: ArgumentHelp(ExecutorKeys.help("mem"))) var mem: String?
+    @Option(help: ArgumentHelp(ExecutorKeys.help("gpus-per-task"))) var gpusPerTask: Int?
     @Option(help: ArgumentHelp(ExecutorKeys.help("array-throttle"))) var arrayThrottle: Int?
     @Option(help: ArgumentHelp(ExecutorKeys.help("sbatch-flag"), valueName: "FLAG")) var sbatchFlag: [String] = []
     @Option(help: ArgumentHelp(ExecutorKeys.help("spool"), valueName: "DIR")) var spool: String?
@@ -116,7 +117,8 @@ struct SlurmOptionsGroup: ParsableArguments {
     var given: [(option: String, value: ExecutorValue?)] {
         [("partition", partition.map(ExecutorValue.text)), ("time", time.map(ExecutorValue.text)),
          ("account", account.map(ExecutorValue.text)), ("cpus-per-task", cpusPerTask.map(ExecutorValue.integer)),
-         ("mem", mem.map(ExecutorValue.text)), ("array-throttle", arrayThrottle.map(ExecutorValue.integer)),
+         ("mem", mem.map(ExecutorValue.text)), ("gpus-per-task", gpusPerTask.map(ExecutorValue.integer)),
+         ("array-throttle", arrayThrottle.map(ExecutorValue.integer)),
          ("sbatch-flag", sbatchFlag.isEmpty ? nil : .texts(sbatchFlag)), ("spool", spool.map(ExecutorValue.text)),
          ("poll-seconds", pollSeconds.map(ExecutorValue.number))]
     }

@@ -31,7 +31,9 @@ public struct SweepRunner {
             let detached = ExecutorKinds.detached.map(\.rawValue)
             throw InvalidInput("--detach: only the \(detached.joined(separator: " and ")) executor runs without lipsweep attached; use `--executor \(detached[0])` or `executor.kind: \(detached[0])`")
         }
-        guard FileManager.default.isExecutableFile(atPath: command.executable) else {
+        // The spec's `executor.worker` (checked when the spec was read) wins over LIPSWEEP_WORKER.
+        let command: any WorkerKind = spec.executor.worker.map { UserWorkerCommand(argv: $0) } ?? self.command
+        guard spec.executor.worker != nil || FileManager.default.isExecutableFile(atPath: command.executable) else {
             throw InvalidInput("\(WorkerKinds.environmentVariable)=\(command.executable): not an executable file; point it at a worker program or unset it")
         }
         // Refuse a changed spec before writing anything.

@@ -29,7 +29,7 @@ public struct EmbeddedTrainer: WorkerKind {
     public static let name = "trainer"
     public let argv: [String]
     public init() {
-        argv = [(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]]
+        argv = [WorkerKinds.thisExecutable]
     }
 }
 
@@ -47,8 +47,22 @@ public enum WorkerKinds {
     /// SLURM tasks).
     public static let environmentVariable = "LIPSWEEP_WORKER"
 
-    /// The user's command when `LIPSWEEP_WORKER` names one, else the embedded trainer.
-    public static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) -> any WorkerKind {
+    /// Set for every worker to the `lipsweep` that runs the sweep (locally the scheduler, on
+    /// SLURM `lipsweep worker`): the binary a worker of the user's own calls for
+    /// `lipsweep data` and `lipsweep score` (python/lipsweep_worker).
+    public static let binaryVariable = "LIPSWEEP_BIN"
+
+    /// This executable's absolute path.
+    public static var thisExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// The spec's `executor.worker` (a program and its first arguments, as the spec reader
+    /// resolved them) when it has one; else the user's command when `LIPSWEEP_WORKER` names
+    /// one; else the embedded trainer.
+    public static func resolve(worker: [String]? = nil,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) -> any WorkerKind {
+        if let worker, !worker.isEmpty { return UserWorkerCommand(argv: worker) }
         if let custom = environment[environmentVariable], !custom.isEmpty { return UserWorkerCommand(argv: [custom]) }
         return EmbeddedTrainer()
     }

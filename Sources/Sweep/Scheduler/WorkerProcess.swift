@@ -55,7 +55,9 @@ final class WorkerProcess: Sendable {
                                           options: [.append, .create], permissions: [.ownerReadWrite, .groupRead, .otherRead])
         let launch = LaunchHandshake()
         let executable = Executable.path(FilePath(command.executable))
-        let environment = Environment.inherit.updating(["OPENBLAS_NUM_THREADS": String(threads)])
+        // Subprocess's keys are string literals only: "LIPSWEEP_BIN" is WorkerKinds.binaryVariable.
+        let environment = Environment.inherit.updating(["OPENBLAS_NUM_THREADS": String(threads),
+                                                        "LIPSWEEP_BIN": WorkerKinds.thisExecutable])
         let reaped = self.reaped
         Task.detached {
             do {

@@ -45,6 +45,7 @@ public struct BatchSubmission: Equatable, Sendable {
         if let t = options.time { args.append("--time=\(t)") }
         if let a = options.account { args.append("--account=\(a)") }
         if let m = options.mem { args.append("--mem=\(m)") }
+        if let g = options.gpusPerTask { args.append("--gres=gpu:\(g)") }
         return args + options.extraFlags + [scriptPath.path]
     }
 

@@ -141,7 +141,8 @@ final class SlurmExecutor: DetachedExecutor {
     func launch(_ trials: [TrialRecord]) throws -> [Int64: WorkerHandle] {
         try spool.write(Spool.Manifest(sweep: host.sweepName, threads: settings.threads,
                                        trials: Dictionary(uniqueKeysWithValues: host.allTrials.map {
-                                           (String($0.number), spool.trialDirectory($0).lastPathComponent) })))
+                                           (String($0.number), spool.trialDirectory($0).lastPathComponent) }),
+                                       worker: settings.worker))
         for trial in trials {
             let dir = spool.trialDirectory(trial)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -5,7 +5,7 @@ import UserErrors
 /// The spool directory of a SLURM sweep, on a filesystem the nodes share (docs/worker-protocol.md,
 /// "The spool"). Workers write only here; the scheduler alone writes the SQLite database.
 ///
-///     SPOOL/manifest.json                  trial number → trial directory, threads
+///     SPOOL/manifest.json                  trial number → trial directory, threads, executor.worker
 ///     SPOOL/<number>-<hash12>/trial.json   the trial config
 ///     SPOOL/<number>-<hash12>/lines.jsonl  the worker-protocol lines, appended, one write per line
 ///     SPOOL/<number>-<hash12>/worker.log   the trainer's stderr
@@ -34,7 +34,11 @@ public struct Spool: Sendable {
         public var threads: Int
         /// Trial number (the array task id) → its directory name under the spool.
         public var trials: [String: String]
-        public init(sweep: String, threads: Int, trials: [String: String]) { self.sweep = sweep; self.threads = threads; self.trials = trials }
+        /// The spec's `executor.worker` (nil: `lipsweep train`, or LIPSWEEP_WORKER of the batch script).
+        public var worker: [String]?
+        public init(sweep: String, threads: Int, trials: [String: String], worker: [String]? = nil) {
+            self.sweep = sweep; self.threads = threads; self.trials = trials; self.worker = worker
+        }
     }
 
     /// Written durably (DurableFile): a worker starting meanwhile, or after a crash, reads the

@@ -3,7 +3,7 @@ import Foundation
 import UserErrors
 
 /// `lipsweep worker --spool DIR --task N`, what each SLURM array task runs: looks up trial N
-/// in the spool manifest and runs the trainer for it (`lipsweep train`, or LIPSWEEP_WORKER)
+/// in the spool manifest and runs the trainer for it (`lipsweep train`, `executor.worker` or LIPSWEEP_WORKER)
 /// as a child process whose stdout is appended to the trial's `lines.jsonl` — the trainer
 /// writes each line with one write(2), so a reader sees whole lines or a cut last one — and
 /// whose stderr goes to `worker.log`. The checkpoint lives in the trial's spool directory.
@@ -25,7 +25,7 @@ public enum SpoolWorker {
         // A line cut by an earlier attempt's death would glue onto this attempt's first line:
         // drop it (the scheduler never consumed it; it reads whole lines only).
         let started = try dropPartialLastLine(lines)
-        let command = WorkerKinds.resolve(environment: environment)
+        let command = WorkerKinds.resolve(worker: manifest.worker, environment: environment)
         // Started before: resume (a worker treats "no checkpoint in DIR" as a fresh start).
         let args = command.arguments(config: config.path, checkpointDir: dir.path, threads: manifest.threads, resume: started)
 
@@ -34,6 +34,7 @@ public enum SpoolWorker {
         process.arguments = args
         var env = environment
         env["OPENBLAS_NUM_THREADS"] = String(manifest.threads)
+        env[WorkerKinds.binaryVariable] = WorkerKinds.thisExecutable
         process.environment = env
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try appending(lines)

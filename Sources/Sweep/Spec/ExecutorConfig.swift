@@ -12,12 +12,17 @@ public struct ExecutorConfig: Equatable, Sendable, Codable {
     public var retries: Int = 2              // extra attempts after a worker dies
     public var backoffSeconds: Double = 1    // first retry's delay; doubles per attempt
     public var slurm = SlurmOptions()
+    /// `executor.worker`: the program (and its first arguments) a trial runs instead of the
+    /// embedded trainer, paths already resolved against the spec's directory; nil: `lipsweep
+    /// train` (or LIPSWEEP_WORKER). The scheduler appends `train --config … --checkpoint-dir …
+    /// --threads … [--resume]` (docs/worker-protocol.md).
+    public var worker: [String]?
     /// The files the run keeps up to date (`output:`), stored with these settings for `sync`.
     public var output = OutputConfig()
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case kind, workers, threads, retries, backoffSeconds, slurm, output }
+    enum CodingKeys: String, CodingKey { case kind, workers, threads, retries, backoffSeconds, slurm, output, worker }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -29,6 +34,8 @@ public struct ExecutorConfig: Equatable, Sendable, Codable {
         slurm = try c.decode(SlurmOptions.self, forKey: .slurm)
         // Settings stored before `output` existed have none.
         output = try c.decodeIfPresent(OutputConfig.self, forKey: .output) ?? OutputConfig()
+        // … and none stored before `worker` existed.
+        worker = try c.decodeIfPresent([String].self, forKey: .worker)
     }
 }
 
@@ -49,6 +56,7 @@ public struct SlurmOptions: Equatable, Sendable, Codable {
     public var account: String?              // sbatch --account
     public var cpusPerTask: Int?             // sbatch --cpus-per-task (default: executor.threads)
     public var mem: String?                  // sbatch --mem
+    public var gpusPerTask: Int?             // sbatch --gres=gpu:N (a trainer of the user's own on GPUs)
     public var arrayThrottle: Int?           // --array=…%N: tasks of one submission running at once
     public var extraFlags: [String] = []     // any other sbatch options, verbatim
     public var spool: String?                // the spool directory (default RESULTS/spool/<sweep>)
@@ -119,6 +127,8 @@ public enum ExecutorKeys {
             $0.slurm.cpusPerTask = $1.int
         },
         key("slurm.mem", "mem", "sbatch --mem (e.g. 4G).", .text, owner: .slurm) { $0.slurm.mem = $1.text },
+        key("slurm.gpus_per_task", "gpus-per-task", "GPUs per trial: sbatch --gres=gpu:N (a trainer of your own, executor.worker).",
+            .integer(min: 1), owner: .slurm) { $0.slurm.gpusPerTask = $1.int },
         key("slurm.array_throttle", "array-throttle", "Tasks of one job array running at once (--array=…%N).", .integer(min: 1), owner: .slurm) {
             $0.slurm.arrayThrottle = $1.int
         },

@@ -140,7 +140,9 @@ struct SpecReader {
         let groups = ExecutorKeys.all.compactMap { key in key.name.firstIndex(of: ".").map { String(key.name[..<$0]) } }
             .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let top = ExecutorKeys.all.filter { !$0.name.contains(".") }
-        for (key, v) in try at.mapping(allowed: top.map(\.name) + groups) {
+        // `worker` is the spec's alone (no `run` option): its paths resolve against the spec's directory.
+        for (key, v) in try at.mapping(allowed: top.map(\.name) + groups + ["worker"]) {
+            if key == "worker" { executor.worker = try WorkerArgv.resolve(v, baseDirectory: baseDirectory); continue }
             guard groups.contains(key) else { try setExecutorKey(ExecutorKeys.named(key)!, v); continue }
             let nested = ExecutorKeys.all.filter { $0.name.hasPrefix(key + ".") }
             for (name, s) in try v.mapping(allowed: nested.map { String($0.name.dropFirst(key.count + 1)) }) {
