@@ -5,8 +5,8 @@ Run by a sweep whose spec says `executor: {worker: [python3, torch_dcgan.py]}` (
 lipsweep scores every epoch itself. CUDA when torch.cuda.is_available(), else CPU.
 
 The networks are the PyTorch twin's (shared/bench/torch_twin.py, the layer graph of
-Sources/GAN/Generator.swift and Discriminator.swift; docs/science.md §4), the training loop the
-embedded trainer's (Sources/GAN/GANTrainer.swift, docs/science.md §5):
+Sources/GAN/Networks/Generator.swift and Discriminator.swift; docs/science.md §4), the training loop the
+embedded trainer's (Sources/GAN/Training/GANTrainer.swift, docs/science.md §5):
 - data: x = log(1 + E) of the training events, conditions standardised with the training
   set's statistics, the regressor's targets the raw events' asymmetries (all from trial.data());
 - every full batch of the shuffled training set is one D step: adversarial loss on the real
@@ -47,8 +47,8 @@ PRESETS = {
     "paper": dict(d_z=256, width=64, d_widths=[32, 64, 128, 128, 128], fc=[256, 128]),
 }
 SLOPE = 0.2
-MAX_LOG_ENERGY = 30.0  # G's output is clamped here before the inverse (Sources/GAN/EventSampler.swift)
-# Which of k1, k2, k3 each regularizer trains (Sources/GAN/Regularizer.swift).
+MAX_LOG_ENERGY = 30.0  # G's output is clamped here before the inverse (Sources/GAN/Training/EventSampler.swift)
+# Which of k1, k2, k3 each regularizer trains (Sources/GAN/Training/Regularizer.swift).
 TRAINABLE_SCALES = {"none": (0, 0, 0), "sn": (0, 0, 0), "lecam": (0, 0, 0), "alpha-k": (0, 0, 1),
                     "l2": (1, 1, 1), "linf": (1, 1, 1), "hinge": (1, 1, 1)}
 DEFAULTS = {"margin": 2.0, "alpha": 1.0, "lambda": 0.3}
@@ -109,7 +109,7 @@ class D(nn.Module):
 
 
 def adversarial(loss, real, fake):
-    """D's loss on raw scores (Sources/GAN/AdversarialLoss.swift)."""
+    """D's loss on raw scores (Sources/GAN/Training/AdversarialLoss.swift)."""
     if loss == "bce":
         return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
                 + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
