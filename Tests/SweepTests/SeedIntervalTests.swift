@@ -1,5 +1,5 @@
 import Testing
-@testable import Sweep
+import Sweep
 
 /// Student-t quantiles and cdf values pinned against scipy.stats.t (scipy 1.x, 2026-12-03).
 @Suite struct SeedIntervalTests {
