@@ -8,8 +8,12 @@ public enum TrialConfigFile {
     /// Adds the file's keys to `builder` (values found later replace earlier ones).
     public static func read(_ text: String, file: String, into builder: inout TrialConfigBuilder) throws(TrialConfigError) {
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
-            throw TrialConfigError(place: file, problem: "not valid YAML: \(error)", fix: "fix the syntax at the line shown")
+        do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
+            throw TrialConfigError(place: YAMLSyntaxError.line(error).map { "\(file):\($0)" } ?? file,
+                                   problem: "malformed YAML (\(YAMLSyntaxError.problem(error)))",
+                                   fix: "check indentation, colons and brackets near that line")
+        } catch {
+            throw TrialConfigError(place: file, problem: "not readable as YAML (\(error))", fix: "save it as UTF-8 YAML or JSON")
         }
         guard let root else { return }
         guard let sections = root.mapping else {

@@ -22,16 +22,11 @@ struct DataCommand: ParsableCommand {
     var config: String
     @Option(name: .shortAndLong, help: "Directory to write train.npz and test.npz into (created if missing).")
     var output: String
-    @Option(help: "Threads for simulating the events.")
-    var threads: Int = 1
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
-    }
+    @OptionGroup var threadsOption: ThreadsOption
 
     func run() throws {
         let settings = TrialSettings(try TrialConfigOption.load(config))
-        let counts = try TrialEventFiles.write(settings, to: URL(fileURLWithPath: output), threads: threads)
+        let counts = try TrialEventFiles.write(settings, to: URL(fileURLWithPath: output), threads: threadsOption.threads)
         print("\(output)/\(TrialEventFiles.trainFile): \(counts.train) events; \(output)/\(TrialEventFiles.testFile): \(counts.test) events")
     }
 }

@@ -46,9 +46,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Write both averaged PRD curves to this CSV file (metric,index,lambda,precision,recall).")
     var curve: String?
 
-    @Option(help: "BLAS threads (1 gives bit-identical results for a seed).")
-    var threads: Int = 1
 
+    @OptionGroup var threadsOption: ThreadsOption
     @Option(help: "Comma-separated metrics to compute: prd, fpd, kpd, kid, w1.")
     var metrics: String = EvaluationMetric.allCases.map(\.rawValue).joined(separator: ",")
 
@@ -61,7 +60,6 @@ struct EvaluateCommand: ParsableCommand {
         if clusters < 1 { throw ValidationError("--clusters \(clusters): use an integer ≥ 1 (default \(PRDOptions().kmeans.clusters))") }
         if runs < 1 { throw ValidationError("--runs \(runs): use an integer ≥ 1 (default \(PRDOptions().runs))") }
         if !zOff.isFinite { throw ValidationError("--z-off \(zOff): use a finite number of cell units (default \(String(format: "%g", Double(PhysicsFeatures.defaultZOffset))))") }
-        if threads < 1 { throw ValidationError("--threads \(threads): use an integer ≥ 1") }
         let names = metrics.split(separator: ",", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
         let allowed = EvaluationMetric.allCases.map(\.rawValue).joined(separator: ", ")
@@ -76,7 +74,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let realEvents = try load(real)
         let generatedEvents = try load(generated)
-        BLAS.threads = threads
+        BLAS.threads = threadsOption.threads
         let selected = selectedMetrics
         if selected.contains(.prd) {
             let scorer = try CaloPRD(options: PRDOptions(clusters: clusters, runs: runs), zOffset: zOff)

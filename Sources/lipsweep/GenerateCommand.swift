@@ -20,16 +20,14 @@ struct GenerateCommand: ParsableCommand {
     var output: String
     @Option(help: "Noise seed (same seed → same events with one thread).")
     var seed: UInt64 = 1
-    @Option(help: "OpenBLAS threads.")
-    var threads: Int = 1
+    @OptionGroup var threadsOption: ThreadsOption
 
     func validate() throws {
         guard output.hasSuffix(".npz") else { throw ValidationError("--output \(output): the file name must end in .npz") }
-        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
 
     func run() throws {
-        BLAS.threads = threads
+        BLAS.threads = threadsOption.threads
         let dir = URL(fileURLWithPath: checkpoint)
         guard let saved = try Checkpoint.read(from: dir) else {
             throw InvalidInput("\(Checkpoint.url(in: dir).path): no checkpoint there; give the --checkpoint-dir of a `lipsweep train` run")

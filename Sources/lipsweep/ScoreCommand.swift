@@ -32,14 +32,12 @@ struct ScoreCommand: ParsableCommand {
     var epoch: Int
     @Option(help: "The directory `lipsweep data` wrote for this trial (default: make the events again from the config).")
     var data: String?
-    @Option(help: "BLAS threads (1 gives bit-identical results for a seed).")
-    var threads: Int = 1
+    @OptionGroup var threadsOption: ThreadsOption
     @Flag(help: "Also print the histograms line of these events.")
     var histograms = false
 
     func validate() throws {
         guard epoch >= 1 else { throw ValidationError("--epoch \(epoch): epochs count from 1") }
-        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
 
     func run() throws {
@@ -47,9 +45,9 @@ struct ScoreCommand: ParsableCommand {
         guard epoch <= settings.epochs else {
             throw InvalidInput("--epoch \(epoch): the trial in \(config) has \(settings.epochs) epochs; give 1…\(settings.epochs)")
         }
-        BLAS.threads = threads
+        BLAS.threads = threadsOption.threads
         let trialData = try data.map { try TrialEventFiles.read(from: URL(fileURLWithPath: $0), zOffset: Float(settings.dataset.zOffset)) }
-            ?? TrialData.load(settings, threads: threads)
+            ?? TrialData.load(settings, threads: threadsOption.threads)
         let energy = try Self.generatedEnergy(generated, test: trialData.test)
         let score = try GeneratedEventsScore.score(energy, epoch: epoch, settings: settings, data: trialData)
         print(score.jsonLine)

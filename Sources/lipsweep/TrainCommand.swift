@@ -21,8 +21,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Trial config (YAML or JSON) with sections dataset, model, training, evaluation, qg.")
     var config: String?
-    @Option(help: "OpenBLAS threads (1 gives bit-reproducible numbers).")
-    var threads: Int = 1
+    @OptionGroup var threadsOption: ThreadsOption
     @Option(name: .customLong("checkpoint-dir"), help: "Directory of the checkpoint written after every epoch.")
     var checkpointDir: String?
     @Flag(help: "Continue from the checkpoint in --checkpoint-dir if there is one.")
@@ -35,7 +34,6 @@ struct TrainCommand: ParsableCommand {
     var settings: [String] = []
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir DIR") }
     }
 
@@ -56,7 +54,7 @@ struct TrainCommand: ParsableCommand {
             return
         }
         let runner = TrialRunner(config: trial, checkpointDirectory: checkpointDir.map { URL(fileURLWithPath: $0) },
-                                 threads: threads)
+                                 threads: threadsOption.threads)
         try runner.run(resume: resume, emit: { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }, progress: { text in

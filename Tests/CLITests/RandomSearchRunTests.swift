@@ -111,23 +111,10 @@ enum RandomFixtures {
     @Test func killedSchedulerThenRerunEqualsACleanRun() throws {
         let dir = Repo.scratch("random-kill9")
         let spec = try Sweeps.writeSpec(RandomFixtures.spec(), in: dir)
-        let clean = dir.appendingPathComponent("clean")
-        #expect(try Sweeps.lipsweep(["run", spec, "--results", clean.path], env: SearchFixtures.env).status == 0)
-
-        let results = dir.appendingPathComponent("results")
-        let scheduler = try Sweeps.start(["run", spec, "--results", results.path],
-                                         env: SearchFixtures.env.merging(["FAKE_EPOCH_SECONDS": "0.15"]) { $1 })
-        try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'completed'")) ?? 0 >= 3 }
-        kill(scheduler.processIdentifier, SIGKILL)
-        try Child.waitForExit(scheduler, what: "the scheduler")
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state != 'completed'") >= 1)
-        let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: SearchFixtures.env)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(try SearchFixtures.outcomes(results) == SearchFixtures.outcomes(clean))
-        #expect(try Sweeps.epochRows(results) == Sweeps.epochRows(clean))
+        let (results, clean) = try SearchFixtures.killedThenRerun(spec, in: dir) {
+            try Sweeps.count($0, "SELECT count(*) FROM trials WHERE state = 'completed'") >= 3
+        }
         #expect(NSArray(array: try RandomFixtures.export(results)) == NSArray(array: try RandomFixtures.export(clean)))
-        // No trial ran twice: the interrupted ones resumed (their attempt given back).
-        #expect(try Sweeps.count(results, "SELECT sum(attempts) FROM trials") == Sweeps.count(results, "SELECT count(*) FROM trials"))
     }
 
     @Test func anUnknownSearchKindListsTheRegisteredKinds() throws {

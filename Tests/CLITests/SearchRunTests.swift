@@ -59,6 +59,28 @@ enum SearchFixtures {
             try Row.fetchAll(db, sql: "SELECT config_hash, state, qg, l_30 FROM trials ORDER BY config_hash").map(\.description)
         }
     }
+
+    /// Runs `spec` cleanly into `dir/clean`, then again into `dir/results` with slow epochs,
+    /// kills that scheduler with SIGKILL once `killWhen` holds for the results directory and
+    /// reruns it to the end: the kill-9 half of a resume test. Returns (results, clean).
+    static func killedThenRerun(_ spec: String, in dir: URL, killWhen: (URL) throws -> Bool) throws -> (results: URL, clean: URL) {
+        let clean = dir.appendingPathComponent("clean")
+        #expect(try Sweeps.lipsweep(["run", spec, "--results", clean.path], env: env).status == 0)
+        let results = dir.appendingPathComponent("results")
+        let scheduler = try Sweeps.start(["run", spec, "--results", results.path],
+                                         env: env.merging(["FAKE_EPOCH_SECONDS": "0.15"]) { $1 })
+        try waitFor { (try? killWhen(results)) ?? false }
+        kill(scheduler.processIdentifier, SIGKILL)
+        try Child.waitForExit(scheduler, what: "the scheduler")
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state != 'completed'") >= 1)
+        let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try outcomes(results) == outcomes(clean))
+        #expect(try Sweeps.epochRows(results) == Sweeps.epochRows(clean))
+        // No trial ran twice: the interrupted ones resumed (their attempt given back).
+        #expect(try Sweeps.count(results, "SELECT sum(attempts) FROM trials") == Sweeps.count(results, "SELECT count(*) FROM trials"))
+        return (results, clean)
+    }
 }
 
 @Suite(.serialized) struct BoundarySearchRunTests {
@@ -111,26 +133,11 @@ enum SearchFixtures {
     @Test func killedSchedulerThenRerunReachesTheSameBrackets() throws {
         let dir = Repo.scratch("boundary-kill9")
         let spec = try Sweeps.writeSpec(SearchFixtures.boundarySpec(margins: "[4, 16]"), in: dir)
-        let clean = dir.appendingPathComponent("clean")
-        #expect(try Sweeps.lipsweep(["run", spec, "--results", clean.path], env: SearchFixtures.env).status == 0)
-
-        let results = dir.appendingPathComponent("results")
-        let scheduler = try Sweeps.start(["run", spec, "--results", results.path],
-                                         env: SearchFixtures.env.merging(["FAKE_EPOCH_SECONDS": "0.15"]) { $1 })
         // Killed once the search has gone past its initial points.
-        try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM trials")) ?? 0 > 15 }
-        kill(scheduler.processIdentifier, SIGKILL)
-        try Child.waitForExit(scheduler, what: "the scheduler")
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state != 'completed'") >= 1)
-        let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: SearchFixtures.env)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(try SearchFixtures.outcomes(results) == SearchFixtures.outcomes(clean))
-        #expect(try Sweeps.epochRows(results) == Sweeps.epochRows(clean))
+        let (results, clean) = try SearchFixtures.killedThenRerun(spec, in: dir) { try Sweeps.count($0, "SELECT count(*) FROM trials") > 15 }
         let brackets = try SearchFixtures.brackets(results)
         SearchFixtures.expectTurnsBracketed(brackets, combinations: 3)
         #expect(NSArray(array: brackets) == NSArray(array: try SearchFixtures.brackets(clean)))
-        // No point ran twice: the interrupted trials resumed (their attempt given back).
-        #expect(try Sweeps.count(results, "SELECT sum(attempts) FROM trials") == Sweeps.count(results, "SELECT count(*) FROM trials"))
     }
 
     @Test func exportBoundaryOfAGridIsAUserMistake() throws {

@@ -152,6 +152,32 @@ import Testing
         #expect(logs.contains { $0.contains("epoch lines replayed") }, "worker logs:\n\(logs.joined(separator: "\n---\n"))")
     }
 
+    /// The kit saves the checkpoint before lipsweep scores: a worker that dies while epoch 2 is
+    /// scored is resumed by scoring epoch 2's saved events, not by training epoch 2 again, and
+    /// stores what an uninterrupted run stores.
+    @Test(.enabled(if: numpyAvailable, skipReason))
+    func aWorkerThatDiesWhileScoringResumesWithoutTrainingTheEpochAgain() throws {
+        let clean = try Self.setUp("kit-score-clean", epochs: 4, retries: 1)
+        #expect(try Self.run(clean.spec, clean.results).status == 0)
+        let (_, results, spec) = try Self.setUp("kit-score-die", epochs: 4, retries: 1)
+        let r = try Self.run(spec, results, env: ["KIT_DIE_IN_SCORE": "2"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'completed' AND attempts = 2") == 2)
+        #expect(try Self.metricRows(results) == Self.metricRows(clean.results))
+        let checkpoints = results.appendingPathComponent("checkpoints")
+        let logs = try FileManager.default.subpathsOfDirectory(atPath: checkpoints.path).filter { $0.hasSuffix("worker.log") }
+            .map { try String(contentsOf: checkpoints.appendingPathComponent($0), encoding: .utf8) }
+        #expect(logs.count == 2)
+        for log in logs {
+            #expect(log.components(separatedBy: "kit-trainer: epoch 2\n").count == 2, "epoch 2 trained once:\n\(log)")
+            #expect(log.contains("epoch 2 was trained and saved but not scored"), "\(log)")
+        }
+        // Nothing left to score, and only the last epoch's state kept.
+        let left = try FileManager.default.subpathsOfDirectory(atPath: checkpoints.path)
+        #expect(!left.contains { $0.hasSuffix(".npz") && $0.contains("pending-") }, "\(left)")
+        #expect(left.filter { $0.contains("state-") }.allSatisfy { $0.hasSuffix("state-4.lipsweep-worker") }, "\(left)")
+    }
+
     @Test(.enabled(if: numpyAvailable, skipReason))
     func theKitOnSlurmStoresWhatItStoresLocally() throws {
         try LocalSlurm.require()
@@ -227,6 +253,26 @@ import Testing
                                 "--epoch", "1"])
         #expect(r.status == 2)
         #expect(r.stderr == "lipsweep: \(wrong):EnergyDeposit: has shape (5, 30, 30), expected (32, 30, 30); generate one event per held-out event of the trial (test.npz), in its order\n")
+    }
+
+    /// `data` and `score` read the trial config as `train` does: a missing file, bad YAML or a
+    /// bad value is one line naming the file (and the place), exit 2, and no output written.
+    @Test func dataAndScoreRefuseAMissingOrMalformedConfigWithOneLine() throws {
+        let dir = Repo.scratch("kit-bad-config")
+        let malformed = try Sweeps.writeSpec("dataset: {train: 64, test: 32\ntraining: {epochs: 3}\n", in: dir, name: "malformed.yaml")
+        let badValue = try Sweeps.writeSpec("dataset: {train: 64, test: 32}\ntraining: {epochs: -3}\n", in: dir, name: "bad.yaml")
+        let missing = dir.appendingPathComponent("missing.yaml").path
+        for (config, place) in [(missing, missing), (malformed, malformed + ":"), (badValue, badValue + ":2")] {
+            let output = dir.appendingPathComponent("out-\(URL(fileURLWithPath: config).lastPathComponent)")
+            for args in [["data", "--config", config, "--output", output.path],
+                         ["score", "--config", config, "--generated", "g.npz", "--epoch", "1"]] {
+                let r = try Binary.run(args)
+                #expect(r.status == 2, "\(args): \(r.stdout)")
+                #expect(r.stderr.hasPrefix("lipsweep: ") && r.stderr.contains(place), "\(args): \(r.stderr)")
+                #expect(r.stderr.split(separator: "\n").count == 1 && !r.stderr.contains("Fatal error"), "\(args): \(r.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: output.path), "\(config): nothing written")
+        }
     }
 
     @Test(.enabled(if: torchAvailable, torchReason))

@@ -3,10 +3,6 @@ import Sweep
 import Testing
 import TrialProtocol
 
-private func parse(_ yaml: String) throws -> SweepSpec {
-    try SweepSpec.parse(text: yaml, file: "t.yaml", baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory()))
-}
-
 /// sn and hinge m ∈ {4, 16}, 5 points of lr in [1e-4, 1) each, seeds 1 and 2.
 private let randomSpec = """
     training: {epochs: 30}

@@ -3,10 +3,6 @@ import Sweep
 import Testing
 import TrialProtocol
 
-private func parse(_ yaml: String) throws -> SweepSpec {
-    try SweepSpec.parse(text: yaml, file: "t.yaml", baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory()))
-}
-
 /// sn and hinge m ∈ {0.5, 4, 16} searched on lr over [1e-4, 1] (5 initial points, resolution 1.5).
 private let boundarySpec = """
     training: {epochs: 30}

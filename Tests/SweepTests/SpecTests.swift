@@ -3,10 +3,6 @@ import Sweep
 import Testing
 import TrialProtocol
 
-private func parse(_ yaml: String, file: String = "t.yaml") throws -> SweepSpec {
-    try SweepSpec.parse(text: yaml, file: file, baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory()))
-}
-
 /// The error a spec raises (fails the test when it parses).
 private func specError(_ yaml: String) -> SpecError? {
     do { _ = try parse(yaml); Issue.record("spec parsed but should not"); return nil } catch let e as SpecError { return e } catch {

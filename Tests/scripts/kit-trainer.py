@@ -9,6 +9,8 @@ Environment knobs (tests only):
   KIT_RAISE_AT       raise ValueError at this epoch (a script that fails)
   KIT_BAD            shape | dtype | order | tensor: misuse the kit at epoch 2
   KIT_KEEP           save each epoch's generated events as generated-E.npz in the checkpoint dir
+  KIT_DIE_IN_SCORE   die (os._exit(9), as a node that goes down) while lipsweep scores this
+                     epoch, once per trial (a marker file in the checkpoint dir says it did)
 """
 import os
 import time
@@ -18,6 +20,18 @@ import numpy as np
 from lipsweep_worker import Trial
 
 trial = Trial()
+die_at = os.environ.get("KIT_DIE_IN_SCORE")
+marker = os.path.join(trial.checkpoint_dir, "died-in-score")
+if die_at and not os.path.exists(marker):
+    run_lipsweep = trial._lipsweep
+
+    def dying_lipsweep(args):
+        if args[0] == "score" and args[args.index("--epoch") + 1] == die_at:
+            open(marker, "w").close()
+            os._exit(9)
+        return run_lipsweep(args)
+
+    trial._lipsweep = dying_lipsweep
 cfg = trial.config
 train, test = trial.data()
 assert train.energy.shape == (cfg["dataset"]["train"], 30, 30) and train.asymmetries.shape == (len(train), 2)

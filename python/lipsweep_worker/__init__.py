@@ -41,11 +41,18 @@ __version__ = "0.1.0"
 
 #: Environment variable naming the lipsweep binary (set by the scheduler for every worker).
 BINARY_VARIABLE = "LIPSWEEP_BIN"
-#: The checkpoint file in --checkpoint-dir.
+#: The checkpoint's journal in --checkpoint-dir: the epoch lines, the last histograms, the
+#: name and SHA-256 of the state file, and the epoch still being scored (if any).
 CHECKPOINT_FILE = "checkpoint.lipsweep-worker"
+#: The script's state after epoch E (the object passed as `checkpoint=`), one file per epoch so
+#: that the journal always names a complete one.
+STATE_FILE = "state-{epoch}.lipsweep-worker"
+#: Epoch E's generated events, kept until lipsweep has scored them.
+PENDING_FILE = "pending-{epoch}.npz"
 #: The trial's events (`lipsweep data`), in --checkpoint-dir; removed when the trial ends.
 DATA_DIRECTORY = "lipsweep-data"
-_MAGIC = b"lipsweep-worker checkpoint 1\n"
+_MAGIC = b"lipsweep-worker checkpoint 2\n"
+_STATE_MAGIC = b"lipsweep-worker state 1\n"
 #: ENOSPC's number: the exit status that tells the scheduler the disk is full (no retry helps).
 _OUT_OF_SPACE_STATUS = 28
 _DISTANCES = ("fpd", "fpd_err", "kpd", "kpd_err", "kid", "w1_asym_along", "w1_asym_across", "w1_width_along",
@@ -99,7 +106,9 @@ class Trial:
         self._eval_every = int(self.config.get("evaluation", {}).get("eval_every", 1))
         self._lines = []
         self._histograms = None
-        self._state = None
+        self._state = pickle.dumps(None)
+        self._state_file = None
+        self._pending = None
         self._data = None
         self._ended = False
         os.makedirs(self.checkpoint_dir, exist_ok=True)
@@ -130,18 +139,22 @@ class Trial:
     def restore(self):
         """The object last passed as `checkpoint=` to `epoch`, from the checkpoint (on --resume),
         or None when the trial starts afresh."""
-        state = None if self._state is None else pickle.loads(self._state)
+        state = pickle.loads(self._state)
         self._clock = time.perf_counter()
         return state
 
     def epoch(self, epoch, generated=None, d_loss=None, g_loss=None, reg_loss=None, lipschitz_bound=None,
               lipschitz_empirical=None, k=None, checkpoint=None):
-        """Reports epoch `epoch` (1, 2, … in order, each once): lipsweep scores `generated` — one
-        event per held-out event, for `test.conditions`, in test's order, shape (len(test),30,30),
-        float32, GeV — against the held-out events with the trial's `evaluation:` settings and
-        this epoch's seed; then `checkpoint` (any picklable object) is saved durably with the
-        epoch's line, and the line is printed. `generated` may be omitted on epochs that are not
-        evaluated (evaluation.eval_every > 1). The other numbers are optional (null when omitted)."""
+        """Reports epoch `epoch` (1, 2, … in order, each once). `generated`: one event per held-out
+        event, for `test.conditions`, in test's order, shape (len(test),30,30), float32, GeV; it
+        may be omitted on epochs that are not evaluated (evaluation.eval_every > 1).
+        First `checkpoint` (any picklable object) and `generated` are saved durably, so the
+        epoch's training is never lost, even when scoring fails or the node goes down while it
+        scores; then lipsweep scores `generated` against the held-out events with the trial's
+        `evaluation:` settings and this epoch's seed; the scored line joins the checkpoint, and
+        only then is it printed. A resume after a crash while scoring scores the saved events
+        (the same numbers: the epoch fixes the seed) instead of training the epoch again.
+        The other numbers are optional (null when omitted)."""
         if self._ended:
             raise TrialError(f"trial.epoch({epoch!r}) after the trial ended (trial.end() or trial.diverged())")
         if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)):
@@ -158,28 +171,37 @@ class Trial:
                    (("d_loss", d_loss), ("g_loss", g_loss), ("reg_loss", reg_loss), ("lipschitz_bound", lipschitz_bound),
                     ("lipschitz_empirical", lipschitz_empirical))}
         scales = None if k is None else [_number("k", value, epoch) for value in _sequence(k, epoch)]
-        score, histograms, eval_seconds = {}, None, None
         if generated is not None:
             generated = self._checked_generated(generated, epoch)
-        if epoch % self._eval_every == 0:
-            if generated is None:
-                raise TrialError(f"trial.epoch({epoch}): generated= is missing; every evaluated epoch needs the events "
-                                 f"your generator made for test.conditions, shape ({len(self.data()[1])}, 30, 30), float32")
-            start = time.perf_counter()
-            score, histograms = self._score(generated, epoch)
-            eval_seconds = time.perf_counter() - start
+        evaluated = epoch % self._eval_every == 0
+        if evaluated and generated is None:
+            raise TrialError(f"trial.epoch({epoch}): generated= is missing; every evaluated epoch needs the events "
+                             f"your generator made for test.conditions, shape ({len(self.data()[1])}, 30, 30), float32")
         line = {"type": "epoch", "epoch": epoch, "d_loss": numbers["d_loss"], "g_loss": numbers["g_loss"],
-                "reg_loss": numbers["reg_loss"], "raw_prd": score.get("raw_prd"), "phys_prd": score.get("phys_prd")}
-        line.update({name: score.get(name) for name in _DISTANCES})
+                "reg_loss": numbers["reg_loss"], "raw_prd": None, "phys_prd": None}
+        line.update({name: None for name in _DISTANCES})
         line.update({"lipschitz_bound": numbers["lipschitz_bound"], "lipschitz_empirical": numbers["lipschitz_empirical"],
                      "k_product": None if scales is None or None in scales else math.prod(abs(v) for v in scales),
-                     "train_seconds": train_seconds, "eval_seconds": eval_seconds, "k": scales, "replayed": False})
-        self._lines.append(line)
-        if histograms is not None:
-            self._histograms = histograms
-        self._state = pickle.dumps(checkpoint, protocol=pickle.HIGHEST_PROTOCOL) if checkpoint is not None else None
+                     "train_seconds": train_seconds, "eval_seconds": None, "k": scales, "replayed": False})
+        # 1. The checkpoint, durably, before anything can fail: the events to score, the state,
+        #    then the journal naming both (each file complete before the one that names it).
+        pending = None
+        if evaluated:
+            pending = {"line": line, "events": PENDING_FILE.format(epoch=epoch)}
+            self._write_events(os.path.join(self.checkpoint_dir, pending["events"]), generated)
+        else:
+            self._lines.append(line)
+        self._state = pickle.dumps(checkpoint, protocol=pickle.HIGHEST_PROTOCOL)
+        self._state_file = STATE_FILE.format(epoch=epoch)
+        _write_sealed(os.path.join(self.checkpoint_dir, self._state_file), _STATE_MAGIC, self._state)
+        self._pending = pending
         self._save()
-        self._emit(line)
+        self._remove_stale_files()
+        # 2. The scores, into the checkpoint, then the line.
+        if pending is None:
+            self._emit(line)
+        else:
+            self._score_pending()
         self.next_epoch = epoch + 1
         self._clock = time.perf_counter()
 
@@ -249,25 +271,22 @@ class Trial:
                              "a generator that makes NaN or inf has diverged: end the trial with trial.diverged('why')")
         return generated
 
-    def _score(self, generated, epoch):
-        """lipsweep's scores of `generated` for `epoch` (the score line) and its histograms line."""
+    def _write_events(self, path, generated):
+        """`generated` with the held-out conditions as an .npz lipsweep can score, written
+        durably (temporary file, fsync, rename, fsync of the directory)."""
         test = self.data()[1]
-        path = os.path.join(self.checkpoint_dir, f"lipsweep-generated-{os.getpid()}.npz")
-        try:
-            try:
-                np.savez(path, EnergyDeposit=generated, ParticleMomentum=test.momentum, ParticlePoint=test.point)
-            except OSError as e:
-                if e.errno == errno.ENOSPC:
-                    raise _OutOfSpace(path) from None
-                raise
-            out = self._lipsweep(["score", "--config", self.config_path, "--data",
-                                  os.path.join(self.checkpoint_dir, DATA_DIRECTORY), "--generated", path,
-                                  "--epoch", str(epoch), "--threads", str(self.threads), "--histograms"])
-        finally:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+        _write_durably(path, lambda f: np.savez(f, EnergyDeposit=generated, ParticleMomentum=test.momentum,
+                                                ParticlePoint=test.point))
+
+    def _score_pending(self):
+        """Scores the pending epoch's saved events with `lipsweep score`, adds the scored line
+        to the checkpoint (durably), removes the events and prints the line."""
+        line, events = dict(self._pending["line"]), os.path.join(self.checkpoint_dir, self._pending["events"])
+        epoch = line["epoch"]
+        start = time.perf_counter()
+        out = self._lipsweep(["score", "--config", self.config_path, "--data",
+                              os.path.join(self.checkpoint_dir, DATA_DIRECTORY), "--generated", events,
+                              "--epoch", str(epoch), "--threads", str(self.threads), "--histograms"])
         score, histograms = None, None
         for text in out.splitlines():
             kind = json.loads(text).get("type") if text.startswith("{") else None
@@ -277,7 +296,24 @@ class Trial:
                 histograms = text
         if score is None:
             raise TrialError(f"lipsweep score printed no score line for epoch {epoch}: {out[-300:]!r}")
-        return score, histograms
+        line.update({"raw_prd": score.get("raw_prd"), "phys_prd": score.get("phys_prd")})
+        line.update({name: score.get(name) for name in _DISTANCES})
+        line["eval_seconds"] = time.perf_counter() - start
+        self._lines.append(line)
+        if histograms is not None:
+            self._histograms = histograms
+        self._pending = None
+        self._save()
+        _remove(events)
+        self._emit(line)
+
+    def _remove_stale_files(self):
+        """State files and pending events the journal no longer names (an earlier epoch's)."""
+        keep = {self._state_file, None if self._pending is None else self._pending["events"]}
+        for name in os.listdir(self.checkpoint_dir):
+            if name not in keep and (name.startswith("state-") and name.endswith(".lipsweep-worker")
+                                     or name.startswith("pending-") and name.endswith(".npz")):
+                _remove(os.path.join(self.checkpoint_dir, name))
 
     def _lipsweep(self, args):
         """Runs `lipsweep ARGS`; its stdout, or a TrialError with its message."""
@@ -297,58 +333,42 @@ class Trial:
         return done.stdout
 
     def _resume(self):
-        """Loads the checkpoint and replays its epoch lines; an unusable one is set aside."""
+        """Loads the checkpoint and replays its epoch lines; scores an epoch whose events were
+        saved but not yet scored; an unusable checkpoint is set aside."""
         path = os.path.join(self.checkpoint_dir, CHECKPOINT_FILE)
         if not os.path.exists(path):
             _progress("no checkpoint yet: starting the trial afresh")
             return
         try:
-            with open(path, "rb") as f:
-                blob = f.read()
-            if not blob.startswith(_MAGIC):
-                raise ValueError("is not a lipsweep-worker checkpoint (empty or of another format)")
-            digest, payload = blob[len(_MAGIC):len(_MAGIC) + 32], blob[len(_MAGIC) + 32:]
-            if hashlib.sha256(payload).digest() != digest:
-                raise ValueError("fails its checksum (cut short or damaged)")
-            saved = pickle.loads(payload)
+            saved = pickle.loads(_read_sealed(path, _MAGIC))
             if saved.get("config") != self.config:
                 raise ValueError("was written for another trial config")
+            state = _read_sealed(os.path.join(self.checkpoint_dir, saved["state_file"]), _STATE_MAGIC)
+            if hashlib.sha256(state).digest() != saved["state_sha"]:
+                raise ValueError(f"names {saved['state_file']}, which is not the state it was written with")
+            pending = saved["pending"]
+            if pending is not None and not os.path.exists(os.path.join(self.checkpoint_dir, pending["events"])):
+                raise ValueError(f"names {pending['events']} to score, which is missing")
         except Exception as e:  # any unusable checkpoint: set aside, start afresh (as lipsweep's own trainer)
             aside = f"{path}.unusable-{int(time.time())}-{os.getpid()}"
             os.replace(path, aside)
             _progress(f"{path} {e}: set aside as {aside}; starting the trial afresh")
             return
-        self._lines, self._histograms, self._state = saved["lines"], saved["histograms"], saved["state"]
+        self._lines, self._histograms, self._state = saved["lines"], saved["histograms"], state
+        self._state_file, self._pending = saved["state_file"], pending
         for line in self._lines:
             self._emit(dict(line, replayed=True))
         _progress(f"resumed after epoch {len(self._lines)} ({len(self._lines)} epoch lines replayed)")
+        if pending is not None:
+            _progress(f"epoch {pending['line']['epoch']} was trained and saved but not scored: scoring its saved events")
+            self._score_pending()
 
     def _save(self):
-        """The checkpoint (config, epoch lines, last histograms, the script's state), sealed with
-        its SHA-256 and written durably: temporary file, fsync, rename, fsync of the directory."""
-        payload = pickle.dumps({"config": self.config, "lines": self._lines, "histograms": self._histograms,
-                                "state": self._state}, protocol=pickle.HIGHEST_PROTOCOL)
-        path = os.path.join(self.checkpoint_dir, CHECKPOINT_FILE)
-        tmp = f"{path}.tmp-{os.getpid()}"
-        try:
-            with open(tmp, "wb") as f:
-                f.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-            directory = os.open(self.checkpoint_dir, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
-        except OSError as e:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            if e.errno == errno.ENOSPC:
-                raise _OutOfSpace(path) from None
-            raise
+        """The journal (config, scored epoch lines, last histograms, the state file's name and
+        SHA-256, the epoch being scored), sealed with its own SHA-256 and written durably."""
+        _write_sealed(os.path.join(self.checkpoint_dir, CHECKPOINT_FILE), _MAGIC, pickle.dumps(
+            {"config": self.config, "lines": self._lines, "histograms": self._histograms, "state_file": self._state_file,
+             "state_sha": hashlib.sha256(self._state).digest(), "pending": self._pending}, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _emit(self, obj):
         self._emit_text(json.dumps(_json_safe(obj)))
@@ -358,6 +378,56 @@ class Trial:
         data = (text + "\n").encode()
         while data:
             data = data[os.write(self._out, data):]
+
+
+def _write_durably(path, write):
+    """Calls write(file) on a temporary file next to `path`, then fsync, rename over `path` and
+    fsync of the directory: `path` is the old file or the whole new one, never part of one.
+    A full disk raises _OutOfSpace (the worker then exits 28, see _install_exception_hook)."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        directory = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except OSError as e:
+        _remove(tmp)
+        if e.errno == errno.ENOSPC:
+            raise _OutOfSpace(path) from None
+        raise
+
+
+def _write_sealed(path, magic, payload):
+    """`magic`, the payload's SHA-256, the payload: durably (a reader can tell a cut-short file)."""
+    _write_durably(path, lambda f: f.write(magic + hashlib.sha256(payload).digest() + payload))
+
+
+def _read_sealed(path, magic):
+    """The payload of a file `_write_sealed` wrote, or ValueError saying what is wrong with it."""
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except OSError as e:
+        raise ValueError(f"cannot be read ({e.strerror})") from None
+    if not blob.startswith(magic):
+        raise ValueError("is not a lipsweep-worker checkpoint of this version (empty or of another format)")
+    digest, payload = blob[len(magic):len(magic) + 32], blob[len(magic) + 32:]
+    if hashlib.sha256(payload).digest() != digest:
+        raise ValueError("fails its checksum (cut short or damaged)")
+    return payload
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _parse_arguments(args):

@@ -125,28 +125,8 @@ func composeSpec(text: String, file: String) throws -> Located {
         }
         return Located(node: root, path: "", file: file)
     } catch let error as YamlError {
-        throw SpecError(file: file, line: yamlErrorLine(error), keyPath: "",
-                        problem: "malformed YAML (\(yamlProblem(error)))",
+        throw SpecError(file: file, line: YAMLSyntaxError.line(error), keyPath: "",
+                        problem: "malformed YAML (\(YAMLSyntaxError.problem(error)))",
                         fix: "check indentation, colons and brackets near that line")
-    }
-}
-
-private func yamlErrorLine(_ error: YamlError) -> Int? {
-    switch error {
-    case let .scanner(context, _, mark, _), let .parser(context, _, mark, _), let .composer(context, _, mark, _):
-        // An unclosed flow collection is found at the end of input; its opening line is the place to fix.
-        if let context, context.text.contains("flow") { return context.mark.line }
-        return mark.line
-    case let .duplicatedKeysInMapping(_, context): return context.mark.line
-    default: return nil
-    }
-}
-
-private func yamlProblem(_ error: YamlError) -> String {
-    switch error {
-    case let .scanner(context, problem, _, _), let .parser(context, problem, _, _), let .composer(context, problem, _, _):
-        return [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-    case let .duplicatedKeysInMapping(duplicates, _): return "key given twice: \(duplicates.joined(separator: ", "))"
-    default: return "\(error)".split(separator: "\n").first.map(String.init) ?? "unreadable"
     }
 }
