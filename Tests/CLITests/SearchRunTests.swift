@@ -38,7 +38,7 @@ enum SearchFixtures {
             let margin = row["margin"] as? Double
             let t = turn(margin: margin)
             if t > 1 {
-                #expect(row["status"] as? String == "no crossing: converges at every point" && row["lr_lo"] is NSNull, "\(row)")
+                #expect(row["status"] as? String == "no-crossing" && row["note"] as? String == "converges at every point" && row["lr_lo"] is NSNull, "\(row)")
                 #expect(row["trials"] as? Int == 5)
             } else {
                 let lo = row["lr_lo"] as? Double ?? .nan, hi = row["lr_hi"] as? Double ?? .nan
@@ -50,6 +50,29 @@ enum SearchFixtures {
                 #expect((row["two_over_m"] as? Double).map { abs($0 - 2 / margin!) < 1e-12 } ?? (margin == nil))
             }
         }
+    }
+
+    /// Runs `spec` to the end in DIR/clean; runs it again in DIR/results with slow epochs,
+    /// kills that scheduler with SIGKILL once the sweep holds more than `killAfter` trials, and
+    /// reruns it to the end. The rerun must reach what the clean run did — the same trials,
+    /// states, QGs, epochs and export rows — with no trial run twice (the interrupted trials
+    /// resumed, their attempt given back). Returns both results directories.
+    static func cleanAndKilledRuns(_ spec: String, in dir: URL, env: [String: String], killAfter: Int) throws -> (clean: URL, results: URL) {
+        let clean = dir.appendingPathComponent("clean")
+        #expect(try Sweeps.lipsweep(["run", spec, "--results", clean.path], env: env).status == 0)
+        let results = dir.appendingPathComponent("results")
+        let scheduler = try Sweeps.start(["run", spec, "--results", results.path], env: env.merging(["FAKE_EPOCH_SECONDS": "0.15"]) { $1 })
+        try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM trials")) ?? 0 > killAfter }
+        kill(scheduler.processIdentifier, SIGKILL)
+        try Child.waitForExit(scheduler, what: "the scheduler")
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state != 'completed'") >= 1)
+        let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try outcomes(results) == outcomes(clean))
+        #expect(try Sweeps.epochRows(results) == Sweeps.epochRows(clean))
+        #expect(NSArray(array: try brackets(results)) == NSArray(array: try brackets(clean)))
+        #expect(try Sweeps.count(results, "SELECT sum(attempts) FROM trials") == Sweeps.count(results, "SELECT count(*) FROM trials"))
+        return (clean, results)
     }
 
     /// What two runs of a search must agree on: each trial by its config, its state and QG (not
@@ -111,26 +134,9 @@ enum SearchFixtures {
     @Test func killedSchedulerThenRerunReachesTheSameBrackets() throws {
         let dir = Repo.scratch("boundary-kill9")
         let spec = try Sweeps.writeSpec(SearchFixtures.boundarySpec(margins: "[4, 16]"), in: dir)
-        let clean = dir.appendingPathComponent("clean")
-        #expect(try Sweeps.lipsweep(["run", spec, "--results", clean.path], env: SearchFixtures.env).status == 0)
-
-        let results = dir.appendingPathComponent("results")
-        let scheduler = try Sweeps.start(["run", spec, "--results", results.path],
-                                         env: SearchFixtures.env.merging(["FAKE_EPOCH_SECONDS": "0.15"]) { $1 })
-        // Killed once the search has gone past its initial points.
-        try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM trials")) ?? 0 > 15 }
-        kill(scheduler.processIdentifier, SIGKILL)
-        try Child.waitForExit(scheduler, what: "the scheduler")
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state != 'completed'") >= 1)
-        let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: SearchFixtures.env)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(try SearchFixtures.outcomes(results) == SearchFixtures.outcomes(clean))
-        #expect(try Sweeps.epochRows(results) == Sweeps.epochRows(clean))
-        let brackets = try SearchFixtures.brackets(results)
-        SearchFixtures.expectTurnsBracketed(brackets, combinations: 3)
-        #expect(NSArray(array: brackets) == NSArray(array: try SearchFixtures.brackets(clean)))
-        // No point ran twice: the interrupted trials resumed (their attempt given back).
-        #expect(try Sweeps.count(results, "SELECT sum(attempts) FROM trials") == Sweeps.count(results, "SELECT count(*) FROM trials"))
+        // Killed once the search has gone past its 15 initial trials.
+        let (_, results) = try SearchFixtures.cleanAndKilledRuns(spec, in: dir, env: SearchFixtures.env, killAfter: 15)
+        SearchFixtures.expectTurnsBracketed(try SearchFixtures.brackets(results), combinations: 3)
     }
 
     @Test func exportBoundaryOfAGridIsAUserMistake() throws {
