@@ -256,6 +256,29 @@ private struct Picker {
         #expect(CombinationProgress.Outcome.nonMonotone.status == "non-monotone")
     }
 
+    @Test func noisierSeedsNeverTakeMorePointsThanPlanAllows() throws {
+        let search = try #require(try parse(Self.spec).search.boundary)
+        // Noise that differs at every (lr, seed): a hash of the two, uniform in [−1, 1].
+        func noise(_ c: TrialConfig) -> Double {
+            var h = c.training.lr.bitPattern &* 0x9E3779B97F4A7C15 ^ UInt64(c.training.seed) &* 0xBF58476D1CE4E5B9
+            h ^= h >> 31; h = h &* 0x94D049BB133111EB; h ^= h >> 29
+            return Double(h >> 11) / Double(1 << 53) * 2 - 1
+        }
+        var outcomes: [String: Int] = [:]
+        for sigma in [0.3, 1.0, 3.0, 10.0] {
+            let trials = try runSearch(search, pick: { $0[0] }, outcome: { c in log(Self.turn(c) / c.training.lr) + sigma * noise(c) })
+            #expect(trials.count <= search.maxTrials)
+            #expect(Set(trials.map(\.configHash)).count == trials.count)
+            for c in search.progress(trials) {
+                #expect(c.points.count <= search.initial + search.maxBisectionPoints, "σ \(sigma) \(c.label): \(c.points.map(\.value))")
+                #expect(c.points.allSatisfy { $0.trials.count <= 6 && $0.verdict != nil })
+                outcomes[c.outcome.status, default: 0] += 1
+            }
+        }
+        // The noise levels reach every ending but no-crossing.
+        #expect(Set(outcomes.keys).isSuperset(of: ["bracketed", "undecided"]), "\(outcomes)")
+    }
+
     @Test func aPointWithMostSeedsDivergedDoesNotConvergeAndOldStoredSearchesDecode() throws {
         let search = try #require(try parse(Self.spec).search.boundary)
         // Seeds 1 and 2 diverge above lr 1e-2: with both of a point's first two seeds diverged
