@@ -38,7 +38,7 @@ enum SearchFixtures {
             let margin = row["margin"] as? Double
             let t = turn(margin: margin)
             if t > 1 {
-                #expect(row["status"] as? String == "no crossing: converges at every point" && row["lr_lo"] is NSNull, "\(row)")
+                #expect(row["status"] as? String == "no-crossing" && row["note"] as? String == "converges at every point" && row["lr_lo"] is NSNull, "\(row)")
                 #expect(row["trials"] as? Int == 5)
             } else {
                 let lo = row["lr_lo"] as? Double ?? .nan, hi = row["lr_hi"] as? Double ?? .nan
@@ -63,7 +63,8 @@ enum SearchFixtures {
     /// Runs `spec` cleanly into `dir/clean`, then again into `dir/results` with slow epochs,
     /// kills that scheduler with SIGKILL once `killWhen` holds for the results directory and
     /// reruns it to the end: the kill-9 half of a resume test. Returns (results, clean).
-    static func killedThenRerun(_ spec: String, in dir: URL, killWhen: (URL) throws -> Bool) throws -> (results: URL, clean: URL) {
+    static func killedThenRerun(_ spec: String, in dir: URL, env: [String: String] = env,
+                                killWhen: (URL) throws -> Bool) throws -> (results: URL, clean: URL) {
         let clean = dir.appendingPathComponent("clean")
         #expect(try Sweeps.lipsweep(["run", spec, "--results", clean.path], env: env).status == 0)
         let results = dir.appendingPathComponent("results")

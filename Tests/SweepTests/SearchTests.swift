@@ -168,3 +168,133 @@ private struct Picker {
         #expect(d.value == 0.3 && d.metric == "best_prd" && d.reached == 1 && d.kept == 1 && d.verdict == .continue)
     }
 }
+
+/// `search.replicates`: points take seeds one at a time until a one-sided bound of their mean QG
+/// clears the threshold (docs/science.md §8.1).
+@Suite struct ReplicatedBoundarySearchTests {
+    /// sn and hinge m ∈ {4, 16} on lr over [1e-4, 1], six seeds, 2–6 per point.
+    static let spec = """
+        training: {epochs: 30}
+        grid:
+          regularizer: [sn, hinge]
+          margin: [4, 16]
+        search: {kind: boundary, range: [1e-4, 1.0], initial: 5, resolution: 1.5, replicates: {min: 2, max: 6, confidence: 0.95}}
+        seeds: [1, 2, 3, 4, 5, 6]
+        """
+    /// Seed s's noise: the same at every lr (common random numbers); seed 1 is noise-positive.
+    static let offsets = [0.7, -0.3, -0.2, -0.1, -0.1, 0.0]
+    /// Every seed turns at T = 1/(2.2·m) (sn: m = 1); seed s's QG is ln(T/lr) + z_s.
+    static func turn(_ c: TrialConfig) -> Double { 1 / (2.2 * (c.training.margin ?? 1)) }
+    static func noisy(_ c: TrialConfig) -> Double { log(turn(c) / c.training.lr) + offsets[c.training.seed - 1] }
+
+    @Test func replicatesBracketTheTurnThatOneNoisySeedMisplaces() throws {
+        let search = try #require(try parse(Self.spec).search.boundary)
+        #expect(search.replicates == Replicates(min: 2, max: 6, confidence: 0.95))
+        // Initial: 3 combinations × 5 points × 2 seeds; at most 5 + 2 × 3 points of 6 seeds each
+        // (two gaps, one at each end of the bracket, each bisected 3 times at most).
+        #expect(try parse(Self.spec).trials.count == 30)
+        #expect(search.maxBisections == 3 && search.maxBisectionPoints == 6 && search.maxTrials == 3 * 11 * 6)
+
+        var picker = Picker(state: 3)
+        let runs = [try runSearch(search, pick: { $0[0] }, outcome: Self.noisy),
+                    try runSearch(search, pick: { picker.pick($0) }, outcome: Self.noisy)]
+        // Timing decides nothing: the same (point, seed) trials whatever order they finish in.
+        #expect(Set(runs[0].map(\.configHash)) == Set(runs[1].map(\.configHash)))
+        let trials = runs[0]
+        #expect(trials.count <= search.maxTrials)
+        // No (point, seed) twice, and each point's seeds are the first n of `seeds:`.
+        #expect(Set(trials.map(\.configHash)).count == trials.count)
+        for c in search.progress(trials) {
+            for p in c.points {
+                #expect(p.trials.map(\.seed) == Array(1...p.trials.count), "\(c.label) lr \(p.value)")
+                #expect(p.seedsUsed == p.trials.count && p.verdict != nil)
+            }
+            let t = Self.turn(c.template)
+            let (lo, hi) = try #require(c.bracket, "\(c.label)")
+            #expect([.bracketed, .undecided].contains(c.outcome), "\(c.label): \(c.outcome)")
+            #expect(lo < t && t < hi, "\(c.label): [\(lo), \(hi)] should hold \(t)")
+            // Undecided points lie inside the bracket.
+            #expect(c.undecidedPoints.allSatisfy { $0.value > lo && $0.value < hi })
+        }
+
+        // Seed 1 alone turns at T·e^0.7 ≈ 2T: its bracket, within 1.5, leaves T out.
+        let single = try #require(try parse(Self.spec.replacingOccurrences(of: ", replicates: {min: 2, max: 6, confidence: 0.95}", with: "")
+            .replacingOccurrences(of: "[1, 2, 3, 4, 5, 6]", with: "[1]")).search.boundary)
+        #expect(single.replicates == nil)
+        let misplaced = single.progress(try runSearch(single, pick: { $0[0] }, outcome: Self.noisy)).map { c in
+            (c.outcome, c.bracket.map { $0.lo > Self.turn(c.template) })
+        }
+        #expect(misplaced.allSatisfy { $0.0 == .bracketed && $0.1 == true }, "\(misplaced)")
+    }
+
+    @Test func aTransitionZoneIsUndecidedAndADipBelowTheTurnIsNonMonotone() throws {
+        let search = try #require(try parse(Self.spec).search.boundary)
+        // Between T/4 and 4T the seeds disagree (±1 alternately): those points stay undecided
+        // with 6 seeds, the bracket's middle among them, so the search stops undecided.
+        let zone = { (c: TrialConfig) -> Double in
+            let x = log(Self.turn(c) / c.training.lr)
+            return abs(x) < log(4) ? (c.training.seed % 2 == 0 ? 1 : -1) + 0.01 * x : x
+        }
+        let trials = try runSearch(search, pick: { $0[0] }, outcome: zone)
+        for c in search.progress(trials) {
+            #expect(c.outcome == .undecided, "\(c.label): \(c.outcome)")
+            #expect(!c.undecidedPoints.isEmpty && c.undecidedPoints.allSatisfy { $0.seedsUsed == 6 && $0.verdict == .undecided })
+            if let lo = c.lo, let hi = c.hi { #expect(c.undecidedPoints.allSatisfy { $0.value > lo && $0.value < hi }) }
+        }
+
+        // hinge m=4 does not converge at lr 1e-3 whatever the seed, below converging points.
+        let dip = { (c: TrialConfig) -> Double in
+            c.training.margin == 4 && c.training.lr == 1e-3 ? -1 : log(Self.turn(c) / c.training.lr) + 0.05 * Double(c.training.seed % 3)
+        }
+        let progress = search.progress(try runSearch(search, pick: { $0[0] }, outcome: dip))
+        #expect(progress.map(\.outcome) == [.bracketed, .nonMonotone, .bracketed], "\(progress.map(\.outcome))")
+        #expect(progress[1].isNonMonotone && !progress[0].isNonMonotone)
+        #expect(CombinationProgress.Outcome.nonMonotone.status == "non-monotone")
+    }
+
+    @Test func noisierSeedsNeverTakeMorePointsThanPlanAllows() throws {
+        let search = try #require(try parse(Self.spec).search.boundary)
+        // Noise that differs at every (lr, seed): a hash of the two, uniform in [−1, 1].
+        func noise(_ c: TrialConfig) -> Double {
+            var h = c.training.lr.bitPattern &* 0x9E3779B97F4A7C15 ^ UInt64(c.training.seed) &* 0xBF58476D1CE4E5B9
+            h ^= h >> 31; h = h &* 0x94D049BB133111EB; h ^= h >> 29
+            return Double(h >> 11) / Double(1 << 53) * 2 - 1
+        }
+        var outcomes: [String: Int] = [:]
+        for sigma in [0.3, 1.0, 3.0, 10.0] {
+            let trials = try runSearch(search, pick: { $0[0] }, outcome: { c in log(Self.turn(c) / c.training.lr) + sigma * noise(c) })
+            #expect(trials.count <= search.maxTrials)
+            #expect(Set(trials.map(\.configHash)).count == trials.count)
+            for c in search.progress(trials) {
+                #expect(c.points.count <= search.initial + search.maxBisectionPoints, "σ \(sigma) \(c.label): \(c.points.map(\.value))")
+                #expect(c.points.allSatisfy { $0.trials.count <= 6 && $0.verdict != nil })
+                outcomes[c.outcome.status, default: 0] += 1
+            }
+        }
+        // The noise levels reach every ending but no-crossing.
+        #expect(Set(outcomes.keys).isSuperset(of: ["bracketed", "undecided"]), "\(outcomes)")
+    }
+
+    @Test func aPointWithMostSeedsDivergedDoesNotConvergeAndOldStoredSearchesDecode() throws {
+        let search = try #require(try parse(Self.spec).search.boundary)
+        // Seeds 1 and 2 diverge above lr 1e-2: with both of a point's first two seeds diverged
+        // (more than half) the point does not converge, with no third seed.
+        let trials = try runSearch(search, pick: { $0[0] }, outcome: { c in
+            c.training.lr > 0.01 && c.training.seed <= 2 ? nil : 1 })
+        for c in search.progress(trials) {
+            #expect(c.points.filter { $0.value > 0.01 }.allSatisfy { $0.verdict == .notConverging && $0.seedsUsed == 2 })
+            #expect(c.outcome == .bracketed)
+        }
+
+        // A search stored before replicates (no such key) decodes as every seed at every point.
+        var json = SearchKinds.json(search)
+        #expect(json.contains("\"replicates\":{\"confidence\":0.95,\"max\":6,\"min\":2}"))
+        let decoded = try JSONDecoder().decode(BoundarySearch.self, from: Data(json.utf8))
+        #expect(decoded == search)
+        json = json.replacingOccurrences(of: "\"replicates\":{\"confidence\":0.95,\"max\":6,\"min\":2},", with: "")
+        let old = try JSONDecoder().decode(BoundarySearch.self, from: Data(json.utf8))
+        #expect(old.replicates == nil && old.maxTrials == 3 * 8 * 6)
+        // And a search without replicates stores no key, so its JSON is what it was.
+        #expect(!SearchKinds.json(try #require(try parse(boundarySpec).search.boundary)).contains("replicates"))
+    }
+}

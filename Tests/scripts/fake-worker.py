@@ -18,6 +18,13 @@ Environment knobs (tests only):
                        learning rate T = s·2/L (L the trial's scripted Lipschitz bound below), so QG
                        is positive exactly when lr < T: for seed 1, T = s·1.818 for sn and s·1.818/m
                        for hinge with margin m (the boundary search's known answer)
+  FAKE_SEED_OFFSETS    with FAKE_TURN, comma-separated numbers z_1, z_2, …: every seed turns at
+                       seed 1's T, and seed s's rate is ln(T/lr) + z_s (0 past the list), the
+                       same offset at every lr (a seed's noise, common to every point as the
+                       replicated search pairs them)
+  FAKE_DIP_LR          with FAKE_TURN, trials at this lr (within 1e-6) get rate −1 whatever the
+                       seed: a point that does not converge below the turn (non-monotone)
+  FAKE_DIP_MARGIN      ... but only those with this margin (default: any)
 """
 import json, math, os, signal, sys, time
 
@@ -67,8 +74,14 @@ def main():
                   "error": "non-finite D loss", "diverged_at_step": 2 * 100 + 7})
             return 0
         if os.environ.get("FAKE_TURN"):
-            turn = float(os.environ["FAKE_TURN"]) * 2 / bound
-            prd = round(0.5 + 0.001 * epoch * math.log(turn / lr), 10)
+            offsets = [float(z) for z in os.environ.get("FAKE_SEED_OFFSETS", "").split(",") if z.strip()]
+            # With offsets every seed shares seed 1's turn, and z_s is its only difference.
+            turn = float(os.environ["FAKE_TURN"]) * 2 / (round((margin or 1) * 1.1, 10) if offsets else bound)
+            rate = math.log(turn / lr) + (offsets[seed - 1] if 0 < seed <= len(offsets) else 0.0)
+            dip_lr, dip_margin = os.environ.get("FAKE_DIP_LR"), os.environ.get("FAKE_DIP_MARGIN")
+            if dip_lr and abs(lr / float(dip_lr) - 1) < 1e-6 and (dip_margin is None or margin == float(dip_margin)):
+                rate = -1.0
+            prd = round(0.5 + 0.001 * epoch * rate, 10)
         else:
             prd = round((seed % 7) * 0.01 + epoch * (lr * 10 + 0.001 * (seed - 1)) + (0.002 * epoch * epoch if margin else 0), 10)
         line = {"type": "epoch", "epoch": epoch, "d_loss": round(1.0 / (epoch + seed), 10), "g_loss": round(0.5 + 0.01 * epoch, 10),

@@ -13,6 +13,12 @@ struct SVGPlot {
     struct VerticalLine { var x: Double; var color: String; var label: String }
     /// A shaded span of x (a boundary search's bracket), the full height of the plot.
     struct Band { var x0: Double; var x1: Double; var color: String; var label: String }
+    /// A thick vertical bar at x from y0 to y1 (a bracket against margin); a nil end runs to
+    /// the plot's edge. `kind` is its CSS class beside `bracket-bar` and its legend entry.
+    struct Bar { var x: Double; var y0: Double?; var y1: Double?; var color: String; var label: String; var kind: String; var dash: String? }
+    /// A shaded span of y across the plot's width (a bracket that has no x); nil ends run to the
+    /// edge. `kind` is its CSS class beside `y-span` and its legend entry; `label` its tooltip.
+    struct YSpan { var y0: Double?; var y1: Double?; var color: String; var label: String; var kind: String }
 
     var title: String
     var xLabel: String
@@ -22,14 +28,19 @@ struct SVGPlot {
     var series: [Series] = []
     var verticals: [VerticalLine] = []
     var bands: [Band] = []
+    var bars: [Bar] = []
+    var ySpans: [YSpan] = []
     var width = 640.0, height = 380.0
     let left = 70.0, right = 200.0, top = 34.0, bottom = 50.0
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
 
     func render() -> String {
-        let xs = series.flatMap { $0.points.map(\.x) } + verticals.map(\.x) + bands.flatMap { [$0.x0, $0.x1] }
-        let ys = series.flatMap { s in s.points.flatMap { p in [p.y - (p.err ?? 0), p.y + (p.err ?? 0)] } }
+        var xs: [Double] = series.flatMap { $0.points.map(\.x) } + verticals.map(\.x)
+        xs += bands.flatMap { [$0.x0, $0.x1] } + bars.map(\.x)
+        var ys: [Double] = series.flatMap { s in s.points.flatMap { p in [p.y - (p.err ?? 0), p.y + (p.err ?? 0)] } }
+        ys += bars.flatMap { b in [b.y0, b.y1].compactMap { $0 } }
+        ys += ySpans.flatMap { b in [b.y0, b.y1].compactMap { $0 } }
         let xr = Self.range(xs.filter { !logX || $0 > 0 }, log: logX)
         let yr = Self.range(ys.filter { !logY || $0 > 0 }, log: logY)
         let plotW = width - left - right, plotH = height - top - bottom
@@ -53,6 +64,14 @@ struct SVGPlot {
         for b in bands where !logX || (b.x0 > 0 && b.x1 > 0) {
             let x0 = tx(min(b.x0, b.x1)), x1 = tx(max(b.x0, b.x1))
             out += "<rect class=\"band\" x=\"\(f(x0))\" y=\"\(f(top))\" width=\"\(f(max(x1 - x0, 2)))\" height=\"\(f(plotH))\" fill=\"\(b.color)\" fill-opacity=\"0.18\"><title>\(escape(b.label))</title></rect>\n"
+        }
+        for b in ySpans {
+            let y0 = b.y0.map(ty) ?? top + plotH, y1 = b.y1.map(ty) ?? top
+            out += "<rect class=\"y-span \(b.kind)\" x=\"\(f(left))\" y=\"\(f(min(y0, y1)))\" width=\"\(f(plotW))\" height=\"\(f(max(abs(y0 - y1), 2)))\" fill=\"\(b.color)\" fill-opacity=\"0.15\" stroke=\"\(b.color)\" stroke-dasharray=\"4 3\"><title>\(escape(b.label))</title></rect>\n"
+        }
+        for b in bars where !logX || b.x > 0 {
+            let y0 = b.y0.map(ty) ?? top + plotH, y1 = b.y1.map(ty) ?? top
+            out += "<line class=\"bracket-bar \(b.kind)\" x1=\"\(f(tx(b.x)))\" y1=\"\(f(y0))\" x2=\"\(f(tx(b.x)))\" y2=\"\(f(y1))\" stroke=\"\(b.color)\" stroke-width=\"6\"\(b.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")><title>\(escape(b.label))</title></line>\n"
         }
         for v in verticals where !logX || v.x > 0 {
             out += "<line class=\"bound\" x1=\"\(f(tx(v.x)))\" y1=\"\(f(top))\" x2=\"\(f(tx(v.x)))\" y2=\"\(f(top + plotH))\" stroke=\"\(v.color)\" stroke-width=\"1.5\" stroke-dasharray=\"2 4\"><title>\(escape(v.label))</title></line>\n"
@@ -86,6 +105,20 @@ struct SVGPlot {
         if !bands.isEmpty {
             out += "<rect x=\"\(f(width - right + 12))\" y=\"\(f(ly - 5))\" width=\"20\" height=\"10\" fill=\"#444\" fill-opacity=\"0.18\"/>"
             out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">bracket (shaded)</text>\n"
+            ly += 18
+        }
+        // One entry per kind of bar (its first bar's colour and dash), then per span.
+        var kinds: [String] = []
+        for b in bars where !kinds.contains(b.kind) {
+            kinds.append(b.kind)
+            out += "<line x1=\"\(f(width - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" stroke=\"\(b.color)\" stroke-width=\"6\"\(b.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>"
+            out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">bracket: \(escape(b.kind))</text>\n"
+            ly += 18
+        }
+        for b in ySpans {
+            out += "<rect x=\"\(f(width - right + 12))\" y=\"\(f(ly - 5))\" width=\"20\" height=\"10\" fill=\"\(b.color)\" fill-opacity=\"0.15\" stroke=\"\(b.color)\" stroke-dasharray=\"4 3\"/>"
+            out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">\(escape(b.kind)) (span)<title>\(escape(b.label))</title></text>\n"
+            ly += 18
         }
         return out + "</svg>\n"
     }
@@ -110,9 +143,14 @@ struct SVGPlot {
     static func ticks(_ r: (Double, Double), log: Bool) -> [Double] {
         if log {
             let lo = Int(floor(r.0)), hi = Int(ceil(r.1))
-            let mantissas: [Double] = hi - lo <= 2 ? [1, 2, 5] : [1]
-            let decades = (lo...hi).flatMap { e in mantissas.map { $0 * pow(10, Double(e)) } }.filter { log10($0) >= r.0 && log10($0) <= r.1 }
+            func marks(_ mantissas: [Double]) -> [Double] {
+                (lo...hi).flatMap { e in mantissas.map { $0 * pow(10, Double(e)) } }.filter { log10($0) >= r.0 && log10($0) <= r.1 }
+            }
+            // Decades; 1-2-5 in each when the span is short or holds fewer than 3 decades.
+            let decades = hi - lo <= 2 ? marks([1, 2, 5]) : marks([1])
             if decades.count >= 3 { return decades }
+            let finer = marks([1, 2, 5])
+            if finer.count >= 3 { return finer }
             // Less than a decade: evenly spaced values between the ends.
             return ticks((pow(10, r.0), pow(10, r.1)), log: false).filter { $0 > 0 }
         }

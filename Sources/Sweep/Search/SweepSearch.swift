@@ -97,8 +97,9 @@ protocol SearchSection {
     /// The key whose values the search chooses (no grid axis or section may set it), if any.
     var searchedAxis: TrialKey? { get }
     /// The search over the expanded grid's trials (every seed of every combination), and the
-    /// trials a run stores first, numbered from 0.
-    func plan(over expanded: [PlannedTrial]) -> (search: any SweepSearch, trials: [PlannedTrial])
+    /// trials a run stores first, numbered from 0; throws a SpecError when the section does
+    /// not fit the expanded grid (e.g. more replicates than seeds).
+    func plan(over expanded: [PlannedTrial]) throws -> (search: any SweepSearch, trials: [PlannedTrial])
 }
 
 /// The registered kinds of search, by `kind:` name.

@@ -57,7 +57,7 @@ public struct SweepSpec: Sendable {
         }
         try reader.checkSearchAndPruning(base: first.config)
         let section = reader.search?.section ?? SearchKinds.noSection
-        let (search, planned) = section.plan(over: trials)
+        let (search, planned) = try section.plan(over: trials)
         trials = planned
         if let axis = section.searchedAxis?.key, !axes.contains(axis) { axes.insert(axis, at: axes.count - 1) }
         return SweepSpec(file: file, text: text, name: reader.name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,

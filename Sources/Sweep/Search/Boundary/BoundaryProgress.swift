@@ -15,19 +15,37 @@ public struct CombinationProgress: Sendable {
         case bisecting
         /// The bracket is within the resolution: done.
         case bracketed
+        /// Done with undecided points where the turn is: the bracket is wider than the
+        /// resolution (its middle is undecided) or has an open end.
+        case undecided
+        /// Done, and a decided point does not converge below one that does.
+        case nonMonotone = "non-monotone"
         /// No crossing in the range: every point converges.
         case convergesEverywhere = "converges everywhere"
         /// No crossing in the range: no point converges.
         case convergesNowhere = "converges nowhere"
 
-        /// For status and the export.
+        /// For status.
         public var text: String {
             switch self {
             case .searching, .bisecting: "searching"
             case .blocked: "blocked by a failed or cancelled trial"
             case .bracketed: "bracketed"
+            case .undecided: "undecided"
+            case .nonMonotone: "non-monotone"
             case .convergesEverywhere: "no crossing: converges at every point"
             case .convergesNowhere: "no crossing: converges at no point"
+            }
+        }
+
+        /// The export's `status`: searching | blocked | bracketed | undecided | non-monotone |
+        /// no-crossing.
+        public var status: String {
+            switch self {
+            case .searching, .bisecting: "searching"
+            case .blocked: "blocked"
+            case .convergesEverywhere, .convergesNowhere: "no-crossing"
+            default: rawValue
             }
         }
     }
@@ -35,11 +53,28 @@ public struct CombinationProgress: Sendable {
     /// One searched value with the trials of its seeds.
     public struct Point: Sendable {
         public var value: Double
+        /// Every stored trial of the point, in the order of `seeds:`.
         public var trials: [TrialRecord]
-        /// Whether the point converges; nil until every seed's trial has finished.
-        public var converges: Bool?
-        /// Mean QG over the trials that have one.
-        public var meanQG: Double?
+        /// Nil while seeds are to add or trials to finish.
+        public var verdict: PointVerdict?
+        /// The seeds the verdict rests on (the first n of `seeds:`).
+        public var seedsUsed: Int
+        /// The mean decision value (QG) of those seeds and its interval.
+        public var interval: SeedInterval?
+        /// The bounds compared with the threshold (one-sided at the search's confidence each).
+        public var bounds: (low: Double, high: Double)?
+
+        /// Whether the point is decided converging (true) or not converging (false).
+        public var converges: Bool? {
+            switch verdict {
+            case .converging: true
+            case .notConverging: false
+            default: nil
+            }
+        }
+        public var meanQG: Double? { interval?.mean }
+        /// The trials the verdict rests on.
+        public var decidingTrials: [TrialRecord] { Array(trials.prefix(seedsUsed)) }
     }
 
     public var index: Int
@@ -48,21 +83,33 @@ public struct CombinationProgress: Sendable {
     /// In increasing order of value.
     public var points: [Point]
     public var outcome: Outcome
-    /// (a, b): the largest converging point and the next larger point run, among the judged
-    /// points; nil while there is none.
-    public var bracket: (lo: Double, hi: Double)?
+    /// The bracket's ends: the largest decided-converging point, and the smallest
+    /// decided-non-converging point above it; either is nil when there is none (an undecided
+    /// or non-monotone combination may have one end).
+    public var lo: Double?
+    public var hi: Double?
+    /// Whether a decided point does not converge below one that does (flagged while searching
+    /// too; the outcome says so once the combination is done).
+    public var isNonMonotone: Bool
     /// Trials to add now (missing seeds or points; the next bisection point).
     var toAdd: [PlannedTrial] = []
 
+    /// (lo, hi) when both ends exist.
+    public var bracket: (lo: Double, hi: Double)? {
+        guard let lo, let hi else { return nil }
+        return (lo, hi)
+    }
     public var trials: [TrialRecord] { points.flatMap(\.trials) }
-    public var bracketPoints: [Point] { points.filter { $0.value == bracket?.lo || $0.value == bracket?.hi } }
+    public var loPoint: Point? { points.first { $0.value == lo } }
+    public var hiPoint: Point? { points.first { $0.value == hi } }
+    public var undecidedPoints: [Point] { points.filter { $0.verdict == .undecided } }
 }
 
 extension BoundarySearch {
     /// Every combination's progress over the sweep's stored trials.
     public func progress(_ stored: [TrialRecord]) -> [CombinationProgress] {
         var byCombination = [[TrialRecord]](repeating: [], count: combinations.count)
-        for t in stored where seeds.contains(t.seed) {
+        for t in stored where pointSeeds.contains(t.seed) {
             if let c = combination(of: t.config) { byCombination[c].append(t) }
         }
         let labels = combinationLabels
@@ -70,58 +117,77 @@ extension BoundarySearch {
     }
 
     private func judge(_ index: Int, label: String, _ trials: [TrialRecord]) -> CombinationProgress {
-        var byPoint: [Double: [TrialRecord]] = [:]
-        for t in trials { if let x = point(of: t.config) { byPoint[x, default: []].append(t) } }
-        let points = byPoint.keys.sorted().map { x in
-            let group = byPoint[x]!.sorted { $0.seed < $1.seed }
-            let verdict = verdict(group)
-            return CombinationProgress.Point(value: x, trials: group, converges: verdict.converges, meanQG: verdict.meanQG)
-        }
+        var byPoint: [Double: [Int: TrialRecord]] = [:]
+        for t in trials { if let x = point(of: t.config) { byPoint[x, default: [:]][t.seed] = t } }
+        let order = Dictionary(uniqueKeysWithValues: pointSeeds.enumerated().map { ($1, $0) })
+        // Every initial point and every point already run is decided from its own trials.
+        var toAdd: [PlannedTrial] = []
+        let points = Set(initialPoints).union(byPoint.keys).sorted().map { x in
+            let bySeed = byPoint[x] ?? [:]
+            let decision = decide(bySeed)
+            toAdd += decision.missing.map { trial(combination: index, point: x, seed: $0) }
+            return CombinationProgress.Point(value: x, trials: bySeed.values.sorted { order[$0.seed]! < order[$1.seed]! },
+                                             verdict: decision.verdict, seedsUsed: decision.seedsUsed,
+                                             interval: decision.interval, bounds: decision.bounds)
+        }.filter { !$0.trials.isEmpty }
+        let decided = points.filter { $0.converges != nil }
+        let lo = decided.last { $0.converges == true }?.value
+        let hi = lo.flatMap { lo in decided.first { $0.converges == false && $0.value > lo }?.value }
+        let nonMonotone = decided.contains { n in n.converges == false && decided.contains { $0.converges == true && $0.value > n.value } }
         var progress = CombinationProgress(index: index, label: label, template: combinations[index], points: points,
-                                           outcome: .searching, bracket: Self.bracket(points))
-        // Every initial point and every point already run needs all its seeds.
-        for x in Set(initialPoints).union(byPoint.keys).sorted() {
-            let have = Set(byPoint[x]?.map(\.seed) ?? [])
-            progress.toAdd += seeds.filter { !have.contains($0) }.map { trial(combination: index, point: x, seed: $0) }
-        }
-        if !progress.toAdd.isEmpty { return progress }
+                                           outcome: .searching, lo: lo, hi: hi, isNonMonotone: nonMonotone, toAdd: toAdd)
+        if !toAdd.isEmpty { return progress }
         if trials.contains(where: { $0.state == .failed || $0.state == .cancelled }) {
             progress.outcome = .blocked
             return progress
         }
         if trials.contains(where: { !$0.state.isFinished }) { return progress }
-        // Every point is judged: the bracket is final or is bisected.
-        guard case let (lo, hi)? = progress.bracket else {
-            progress.outcome = points.contains { $0.converges == true } ? .convergesEverywhere : .convergesNowhere
-            return progress
-        }
-        let middle = roundSignificant((lo * hi).squareRoot())
-        if isResolved(lo, hi) || !(middle > lo && middle < hi) {
-            progress.outcome = .bracketed
-        } else {
-            progress.outcome = .bisecting
-            progress.toAdd = seeds.map { trial(combination: index, point: middle, seed: $0) }
+        // Every point is decided or undecided: the bracket is final or is bisected.
+        progress.outcome = finalOutcome(&progress, index: index)
+        if nonMonotone, progress.outcome != .bisecting {
+            progress.outcome = .nonMonotone
+        } else if progress.outcome == .convergesEverywhere || progress.outcome == .convergesNowhere {
+            (progress.lo, progress.hi) = (nil, nil)
         }
         return progress
     }
 
-    /// A point converges when every seed's trial finished, none diverged, all have a QG and
-    /// their mean QG exceeds the threshold (a trial without QG counts as not converging).
-    private func verdict(_ trials: [TrialRecord]) -> (converges: Bool?, meanQG: Double?) {
-        let qgs = trials.compactMap(\.qg)
-        let meanQG = qgs.isEmpty ? nil : qgs.reduce(0, +) / Double(qgs.count)
-        guard Set(trials.map(\.seed)).isSuperset(of: seeds), trials.allSatisfy(\.state.isFinished) else { return (nil, meanQG) }
-        if trials.contains(where: { $0.state == .diverged }) || qgs.count < trials.count { return (false, meanQG) }
-        return (meanQG! > threshold, meanQG)
-    }
-
-    /// (largest converging point, next larger judged point), or nil when no judged point
-    /// converges or the largest converging one is the largest judged.
-    static func bracket(_ points: [CombinationProgress.Point]) -> (lo: Double, hi: Double)? {
-        let judged = points.filter { $0.converges != nil }
-        guard let lo = judged.last(where: { $0.converges == true })?.value,
-              let hi = judged.first(where: { $0.value > lo })?.value else { return nil }
-        return (lo, hi)
+    /// Once every trial has finished: bisect, or say how the combination ends.
+    /// Inside the bracket lie only undecided points (a decided one would be an end). The search
+    /// bisects the gap between each end and its neighbour inside the bracket — the other end,
+    /// or an undecided point — until the gap is within the resolution, so the bracket closes
+    /// in on the undecided zone from both sides (its middle alone would stop at the first
+    /// undecided point). With no converging point, the bracket's upper end is the first
+    /// non-converging point above the undecided ones; with no non-converging point above the
+    /// converging ones, it has no upper end.
+    private func finalOutcome(_ progress: inout CombinationProgress, index: Int) -> CombinationProgress.Outcome {
+        let points = progress.points
+        if progress.lo == nil, let top = progress.undecidedPoints.last {
+            progress.hi = points.first { $0.converges == false && $0.value > top.value }?.value
+        }
+        let (lo, hi) = (progress.lo, progress.hi)
+        var gaps: [(Double, Double)] = []
+        if let lo, let next = points.first(where: { $0.value > lo }), next.value == hi || next.verdict == .undecided {
+            gaps.append((lo, next.value))
+        }
+        if let hi, let previous = points.last(where: { $0.value < hi }), previous.value != lo, previous.verdict == .undecided {
+            gaps.append((previous.value, hi))
+        }
+        let middles = gaps.compactMap { a, b -> Double? in
+            guard !isResolved(a, b) else { return nil }
+            let middle = roundSignificant((a * b).squareRoot())
+            // Not already run (within the 12-digit rounding of the points).
+            guard middle > a && middle < b, !points.contains(where: { abs($0.value / middle - 1) < 1e-9 }) else { return nil }
+            return middle
+        }
+        if !middles.isEmpty {
+            progress.toAdd = middles.flatMap { x in pointSeeds.prefix(seedRange.min).map { trial(combination: index, point: x, seed: $0) } }
+            return .bisecting
+        }
+        let undecided = progress.undecidedPoints.map(\.value)
+        guard let lo else { return undecided.isEmpty ? .convergesNowhere : .undecided }
+        guard let hi else { return undecided.contains { $0 > lo } ? .undecided : .convergesEverywhere }
+        return isResolved(lo, hi) || !undecided.contains(where: { $0 > lo && $0 < hi }) ? .bracketed : .undecided
     }
 
     /// The `status` lines: each combination's current bracket.
@@ -129,17 +195,30 @@ extension BoundarySearch {
         let progress = progress(stored)
         let width = progress.map(\.label.count).max() ?? 0
         var out = "boundary search on \(axisName) in [\(formatNumber(low)), \(formatNumber(high))], resolution \(formatNumber(resolution)), "
-            + "converging = mean QG over \(seeds.count) seed(s) > \(formatNumber(threshold)):\n"
+            + decisionRuleText + ":\n"
         for c in progress {
             var line = "  " + c.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(c.outcome.text)"
-            if case let (lo, hi)? = c.bracket {
-                line += c.outcome == .bracketed ? ": " : ", bracket "
-                line += "\(axisName) in [\(formatNumber(lo)), \(formatNumber(hi))] (ratio \(formatNumber(hi / lo)))"
+            if c.isNonMonotone && c.outcome != .nonMonotone { line += " (non-monotone so far)" }
+            let done = [.bracketed, .undecided, .nonMonotone].contains(c.outcome)
+            if c.bracket != nil || (done && (c.lo != nil || c.hi != nil)) {
+                line += done ? ": " : ", bracket "
+                line += "\(axisName) in [\(c.lo.map(formatNumber) ?? "?"), \(c.hi.map(formatNumber) ?? "?")]"
+                if let (lo, hi) = c.bracket { line += " (ratio \(formatNumber(hi / lo)))" }
             }
             let open = c.trials.filter { !$0.state.isTerminal }.count
-            line += "; \(c.points.count) point(s), \(c.trials.count) trial(s)" + (open > 0 ? ", \(open) to run or running" : "")
+            let undecided = c.undecidedPoints.count
+            line += "; \(c.points.count) point(s)" + (undecided > 0 ? " (\(undecided) undecided)" : "")
+            line += ", \(c.trials.count) trial(s)" + (open > 0 ? ", \(open) to run or running" : "")
             out += line + "\n"
         }
         return out
+    }
+
+    /// "converging = mean QG over 1 seed(s) > 0", or the replicated rule.
+    var decisionRuleText: String {
+        guard let r = replicates else { return "converging = mean QG over \(seeds.count) seed(s) > \(formatNumber(threshold))" }
+        let c = formatNumber(r.confidence * 100)
+        return "a point takes \(r.min)–\(r.max) seed(s); converging = the one-sided \(c) % lower bound of mean QG > \(formatNumber(threshold)), "
+            + "not converging = the upper bound < \(formatNumber(threshold)) or more than half the seeds diverged"
     }
 }
