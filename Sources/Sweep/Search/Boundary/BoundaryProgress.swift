@@ -38,7 +38,7 @@ public struct CombinationProgress: Sendable {
         public var trials: [TrialRecord]
         /// Whether the point converges; nil until every seed's trial has finished.
         public var converges: Bool?
-        /// Mean QG over the trials that have one.
+        /// Mean QG (`TrialRecord.decisionQG`, the sweep's `qg.estimator`) over the trials that have one.
         public var meanQG: Double?
     }
 
@@ -106,9 +106,10 @@ extension BoundarySearch {
     }
 
     /// A point converges when every seed's trial finished, none diverged, all have a QG and
-    /// their mean QG exceeds the threshold (a trial without QG counts as not converging).
+    /// their mean QG exceeds the threshold (a trial without QG counts as not converging). QG is
+    /// each trial's `decisionQG`, the estimator the spec chose (`qg.estimator`).
     private func verdict(_ trials: [TrialRecord]) -> (converges: Bool?, meanQG: Double?) {
-        let qgs = trials.compactMap(\.qg)
+        let qgs = trials.compactMap(\.decisionQG)
         let meanQG = qgs.isEmpty ? nil : qgs.reduce(0, +) / Double(qgs.count)
         guard Set(trials.map(\.seed)).isSuperset(of: seeds), trials.allSatisfy(\.state.isFinished) else { return (nil, meanQG) }
         if trials.contains(where: { $0.state == .diverged }) || qgs.count < trials.count { return (false, meanQG) }
@@ -124,12 +125,17 @@ extension BoundarySearch {
         return (lo, hi)
     }
 
+    /// " (slope)" when the trials decide on the least-squares slope, "" for the default endpoints.
+    func estimatorNote(_ stored: [TrialRecord]) -> String {
+        stored.first.map { $0.config.qg.qgEstimator == .slope ? " (slope)" : "" } ?? ""
+    }
+
     /// The `status` lines: each combination's current bracket.
     public func statusText(_ stored: [TrialRecord]) -> String? {
         let progress = progress(stored)
         let width = progress.map(\.label.count).max() ?? 0
         var out = "boundary search on \(axisName) in [\(formatNumber(low)), \(formatNumber(high))], resolution \(formatNumber(resolution)), "
-            + "converging = mean QG over \(seeds.count) seed(s) > \(formatNumber(threshold)):\n"
+            + "converging = mean QG\(estimatorNote(stored)) over \(seeds.count) seed(s) > \(formatNumber(threshold)):\n"
         for c in progress {
             var line = "  " + c.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(c.outcome.text)"
             if case let (lo, hi)? = c.bracket {
