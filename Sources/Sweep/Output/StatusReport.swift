@@ -27,7 +27,7 @@ public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws 
             let here = decisions.filter { $0.rung == rung }
             return "epoch \(rung): \(here.count) reached, \(here.filter { $0.verdict == .prune }.count) pruned"
         }
-        out += "successive halving on \(pruning.metric), the best \(formatNumber(pruning.keep * 100)) % go on: \(perRung.joined(separator: "; "))\n"
+        out += "successive halving on \(pruning.metric), the best \(formatNumber(pruning.keep * 100)) % go on, none decided at a rung before \(pruning.minTrials) trial(s) reached it: \(perRung.joined(separator: "; "))\n"
     }
     if let text = qgStatus(trials) { out += text }
     if let text = try sweep.search().statusText(trials) { out += text }

@@ -39,7 +39,7 @@ public enum HTMLReport {
                 let pruned = here.filter { $0.verdict == .prune }.count
                 table.rows.append([.int(rung), .int(here.count), .int(here.count - pruned), .int(pruned)])
             }
-            body += "<h2>Successive halving</h2>\n<p>At each rung a trial went on when it was among the best \(formatNumber(pruning.keep * 100)) % (by \(pruning.metric)) of the trials that had reached the rung; the others were pruned, keeping their epochs and QG.</p>\n"
+            body += "<h2>Successive halving</h2>\n<p>At each rung a trial went on when it was among the best \(formatNumber(pruning.keep * 100)) % (by \(pruning.metric)) of the trials that had reached the rung; the others were pruned, keeping their epochs and QG. No trial was decided at a rung before \(pruning.minTrials) trial(s) had reached it (or none could any more): earlier arrivals waited there. Trials started in config-hash order, not regularizer-outermost.</p>\n"
             body += htmlTable(table)
         }
 
