@@ -183,6 +183,22 @@ import Testing
         }
     }
 
+    /// The same after `run --detach`, one `sync` at a time: a trial that waits at a rung is
+    /// stopped by one process and its task's end read by another, and it goes back to pending
+    /// uncharged (never failed), to be resumed once decided.
+    @Test func pruningWithDetachedSyncsLetsWaitingTrialsWait() throws {
+        try LocalSlurm.require()
+        let dir = Repo.scratch("slurm-prune-detached")
+        let spec = try Sweeps.writeSpec(PruningRunTests.spec(workers: 2), in: dir)
+        let results = dir.appendingPathComponent("results")
+        let env = Self.env(["FAKE_EPOCH_SECONDS": "0.3"])
+        let detached = try Sweeps.lipsweep(Self.slurmArgs(spec, results, ["--detach"]), env: env)
+        #expect(detached.status == 0, "\(detached.stderr)")
+        #expect(try Self.syncUntil(results, env: env, seconds: 240, shows: "0 pending, 0 running") != nil)
+        try PruningRunTests.expectDecisionsFollowTheRule(results, minTrials: 2)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'failed' OR error IS NOT NULL") == 0)
+    }
+
     @Test func missingSbatchAndARefusedJobLeaveTheTrialsPendingForALaterRun() throws {
         try LocalSlurm.require()
         let (_, results, spec) = try Sweeps.smokeSetup("slurm-refused")

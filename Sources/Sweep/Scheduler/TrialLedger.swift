@@ -54,6 +54,13 @@ final class TrialLedger: ExecutorHost {
                 }
             }
             pools = loaded
+            // A trial still running though it waits at a rung: its stop was asked for by an
+            // earlier process (`sync` after `run --detach`, or one that died). Ask again, so
+            // that its end gives it back to pending uncharged instead of failing an attempt.
+            for trial in trials.values.sorted(by: { $0.number < $1.number }) where trial.state == .running && loaded.isWaiting(trial.id) {
+                stoppingToWait.insert(trial.id)
+                workersToStop.append(trial)
+            }
         }
     }
 
