@@ -62,6 +62,23 @@ public enum RegularizerParameter: String, CaseIterable, Hashable, Sendable {
     public var usersText: String { "\(rawValue) only applies to \(users.map(\.rawValue).joined(separator: ", "))" }
 }
 
+/// Which of a trial's two quality-gain figures every decision of a sweep uses (`qg.estimator`,
+/// docs/science.md §7): `endpoints`, paper eq. 11, QG = (PRD_{N_e} − PRD_1)/N_e, stored as `qg`;
+/// `slope`, the least-squares slope of PRD_i against i over i = 1…N_e, stored as `qg_slope`.
+/// The worker computes both either way; the estimator only says which one the orchestrator's
+/// boundary search, Optuna objective `qg` and `export qg` decide on.
+public enum QGEstimator: String, Codable, CaseIterable, Hashable, Sendable {
+    case endpoints, slope
+
+    /// The chosen figure of the two.
+    public func pick(qg: Double?, slope: Double?) -> Double? {
+        switch self {
+        case .endpoints: qg
+        case .slope: slope
+        }
+    }
+}
+
 /// The per-epoch series a trial's quality gain is computed on (`qg.metric`,
 /// docs/science.md §7).
 public enum QualityMetric: String, Codable, CaseIterable, Hashable, Sendable {

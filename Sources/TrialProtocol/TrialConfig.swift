@@ -1,9 +1,10 @@
 import Foundation
 
 /// The worker protocol's version (docs/worker-protocol.md): the trial config, the command line
-/// and the lines a worker prints. Bump it with any change to them (3: `model.arch`).
+/// and the lines a worker prints. Bump it with any change to them (3: `model.arch`; 4: the
+/// physics distances and the histograms line; 5: `qg.estimator`).
 public enum WorkerProtocol {
-    public static let version = 3
+    public static let version = 5
 }
 
 /// The trial config of docs/worker-protocol.md: everything one worker needs. The orchestrator
@@ -126,6 +127,13 @@ public struct TrialConfig: Codable, Hashable, Sendable {
         /// N_e, the epochs of the quality gain window.
         public var epochs: Int = 30
         public var metric: QualityMetric = .physPRD
+        /// nil: `endpoints`, the default. Set through TrialKeys, `endpoints` is stored as nil and
+        /// omitted from the canonical JSON, so configs made before the key existed, and every
+        /// config that keeps the default, keep their hashes (one trial, one hash).
+        public var estimator: QGEstimator?
+
+        /// The estimator in force.
+        public var qgEstimator: QGEstimator { estimator ?? .endpoints }
     }
 
     public var dataset: Dataset

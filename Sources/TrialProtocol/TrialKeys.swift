@@ -93,6 +93,12 @@ public enum TrialKeys {
         key("qg.epochs", "qg-epochs", "N_e, the epochs of the quality gain (default 30).", .integer(min: 2)) { $0.qg.epochs = $1.int },
         key("qg.metric", "qg-metric", "The series QG is computed on (default phys_prd).",
             .word(QualityMetric.allCases.map(\.rawValue))) { $0.qg.metric = QualityMetric(rawValue: $1.word)! },
+        key("qg.estimator", "qg-estimator",
+            "Which QG every decision uses: endpoints (paper eq. 11, the default) or slope (least-squares slope over the window).",
+            .word(QGEstimator.allCases.map(\.rawValue))) { c, v in
+                let estimator = QGEstimator(rawValue: v.word)!
+                c.qg.estimator = estimator == .endpoints ? nil : estimator
+            },
     ]
 
     private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

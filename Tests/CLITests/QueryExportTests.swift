@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Sweep
 import Testing
 
 /// `lipsweep query` and `lipsweep export` against a finished scripted sweep, checked against
@@ -35,6 +36,45 @@ import Testing
         let snSlow = try #require(rows.first { $0["regularizer"] as? String == "sn" && ($0["lr"] as? Double) == 0.5 })
         #expect((snSlow["qg_sd"] as? Double).map { $0 > 0 } == true)
         #expect((snSlow["within_bound_fraction"] as? Double) == 1.0)
+    }
+
+    /// `qg_ci_low`/`qg_ci_high` and the slope's are mean ± t_{0.975, n−1}·sd/√n of the stored
+    /// per-trial figures of each grid point (t from scipy.stats.t.ppf), NULL below 2 seeds;
+    /// `qg_estimator` names the default. lr 1.0 has 2 seeds with a QG (seed 3 diverged), lr 0.5 has 3.
+    @Test func exportQGIntervalsAreTheDirectTInterval() throws {
+        let rows = try json(["export", "qg"])
+        let t975: [Int: Double] = [1: 12.706204736174694, 2: 4.302652729749462]
+        let stored = try Sweeps.database(Self.results).read { db in
+            try Row.fetchAll(db, sql: "SELECT regularizer, lr, qg, qg_slope FROM trials WHERE state IN ('completed', 'diverged', 'pruned')")
+        }
+        var checked = 0
+        for row in rows {
+            let group = stored.filter { ($0["regularizer"] as String) == row["regularizer"] as? String && ($0["lr"] as Double) == row["lr"] as? Double }
+            for (prefix, column) in [("qg", "qg"), ("qg_slope", "qg_slope")] {
+                let values: [Double] = group.compactMap { $0[column] }
+                #expect(row["\(prefix)_n"] as? Int == values.count)
+                let n = Double(values.count), mean = values.reduce(0, +) / n
+                let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot()
+                let half = try #require(t975[values.count - 1]) * sd / n.squareRoot()
+                let low = try #require(row["\(prefix)_ci_low"] as? Double), high = try #require(row["\(prefix)_ci_high"] as? Double)
+                #expect(abs(low - (mean - half)) <= 1e-12 * max(1, abs(mean) + half), "\(prefix) low \(low) vs \(mean - half)")
+                #expect(abs(high - (mean + half)) <= 1e-12 * max(1, abs(mean) + half), "\(prefix) high \(high) vs \(mean + half)")
+                checked += 1
+            }
+            #expect(row["qg_estimator"] as? String == "endpoints")
+        }
+        #expect(checked == 8)
+        // The new columns come after the old ones, in this order.
+        let csv = try Sweeps.lipsweep(["export", "qg", "--results", Self.results.path, "--output", "-"])
+        #expect(csv.stdout.hasPrefix("regularizer,arch,loss,margin,alpha,lambda,lr,qg_metric,trials,qg_n,qg_mean,qg_sd,qg_slope_mean,l_30_mean,two_over_l_30,two_over_m,within_bound_fraction,diverged_fraction,qg_ci_low,qg_ci_high,qg_slope_n,qg_slope_sd,qg_slope_ci_low,qg_slope_ci_high,qg_estimator\n"), "\(csv.stdout)")
+        // status: every point's interval, and differences phrased by whether the intervals separate.
+        let status = try Sweeps.lipsweep(["status", "--results", Self.results.path])
+        #expect(status.stdout.contains("QG (endpoints, phys_prd) per grid point"), "\(status.stdout)")
+        #expect(status.stdout.contains("differences (an effect only where the 95 % intervals separate)"), "\(status.stdout)")
+        for row in rows {
+            let low = try #require(row["qg_ci_low"] as? Double), high = try #require(row["qg_ci_high"] as? Double)
+            #expect(status.stdout.contains("[\(formatNumber(low)), \(formatNumber(high))]"), "\(status.stdout)")
+        }
     }
 
     @Test func exportEpochsAndPRDvsL() throws {

@@ -76,6 +76,14 @@ enum RandomFixtures {
             #expect(row["status"] as? String == "done" && row["points"] as? Int == 4 && row["finished"] as? Int == 4 && row["trials"] as? Int == 8, "\(row)")
             #expect(row["best_lr"] as? Double == best.lr, "\(row)")
             #expect(abs((row["best_qg_mean"] as? Double ?? .nan) - best.mean) < 1e-12, "\(row)")
+            // Its 95 % t-interval over the two seeds: mean ± t_{0.975, 1}·sd/√2 (scipy's t).
+            let qgs = try Sweeps.database(results).read { db in
+                try Double.fetchAll(db, sql: "SELECT qg FROM trials WHERE regularizer = ? AND lr = ?", arguments: [regularizer, best.lr])
+            }
+            #expect(qgs.count == 2)
+            let half = 12.706204736174694 * abs(qgs[0] - qgs[1]) / 2.0.squareRoot() / 2.0.squareRoot()
+            #expect(abs((row["best_qg_ci_low"] as? Double ?? .nan) - (best.mean - half)) < 1e-12 * max(1, half), "\(row)")
+            #expect(abs((row["best_qg_ci_high"] as? Double ?? .nan) - (best.mean + half)) < 1e-12 * max(1, half), "\(row)")
         }
         let boundary = try Sweeps.lipsweep(["export", "boundary", "--results", results.path, "--output", "-"])
         #expect(boundary.status == 2 && boundary.stderr.contains("has no boundary search"), "\(boundary.stderr)")

@@ -150,7 +150,7 @@ enum SearchFixtures {
 }
 
 /// `pruning:` with the scripted worker, whose Physical PRD grows with lr (best_prd ranks the
-/// trials by lr). With one worker the trials reach the rungs in number order.
+/// trials by lr). Trials start in config-hash order; the default min_trials is ⌈1/keep⌉ = 2.
 @Suite(.serialized) struct PruningRunTests {
     /// lr in the order 3, 1, 4, 2, 6, 5 (×1e-3): trial #4 is the best at every rung.
     static func spec(workers: Int) -> String {
@@ -174,48 +174,60 @@ enum SearchFixtures {
         let spec = try Sweeps.writeSpec(Self.spec(workers: 1), in: dir)
         let r = try Sweeps.lipsweep(["run", spec, "--results", results.path])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("4 completed, 0 diverged, 2 pruned, 0 failed"), "\(r.stdout)")
-        // At epoch 3, k = max(1, ⌊n/2⌋) of the n arrivals go on: #0 (first), #1 pruned (1 better,
-        // k = 1), #2 (best), #3 pruned (2 better, k = 2), #4 (best), #5 (1 better, k = 3). At
-        // epoch 6 every survivor is the best so far or within k. So 4 × 9 + 2 × 3 = 42 epochs
-        // instead of 6 × 9 = 54.
-        let pruned = try Sweeps.database(results).read { db in
-            try Double.fetchAll(db, sql: "SELECT lr FROM trials WHERE state = 'pruned' ORDER BY number")
-        }
-        #expect(pruned == [1e-3, 2e-3])
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM epochs") == 42)
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE lr = 0.006 AND state = 'completed'") == 1)
+        try Self.expectDecisionsFollowTheRule(results, minTrials: 2)
+        // Every trial reaches epoch 3 and is decided there; those that went on are decided at 6.
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM rung_decisions WHERE rung = 3") == 6)
+        let wentOn = try Sweeps.count(results, "SELECT count(*) FROM rung_decisions WHERE rung = 3 AND decision = 'continue'")
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM rung_decisions WHERE rung = 6") == wentOn)
+        let pruned = try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pruned'")
+        #expect(pruned > 0 && r.stdout.contains("\(6 - pruned) completed, 0 diverged, \(pruned) pruned, 0 failed"), "\(r.stdout)")
+        // A pruned trial stored its epochs up to its rung and no further; a completed one all 9.
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM epochs")
+                == Sweeps.count(results, "SELECT coalesce(sum(CASE WHEN t.state = 'completed' THEN 9 ELSE d.rung END), 0) FROM trials t LEFT JOIN rung_decisions d ON d.trial_id = t.id AND d.decision = 'prune'"))
         // Pruned trials keep their epochs and QG; they are no error.
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pruned' AND qg IS NOT NULL AND error IS NULL") == 2)
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM rung_decisions") == 6 + 4)
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM rung_decisions WHERE decision = 'prune'") == 2)
-
-        let query = try Sweeps.lipsweep(["query", "--results", results.path, "--where", "state=pruned", "--columns", "lr,epochs_done",
-                                         "--format", "csv"])
-        #expect(query.stdout == "lr,epochs_done\n0.001,3\n0.002,3\n", "\(query.stdout)")
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pruned' AND qg IS NOT NULL AND error IS NULL") == pruned)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM rung_decisions WHERE decision = 'prune'") == pruned)
         let status = try Sweeps.lipsweep(["status", "--results", results.path])
-        #expect(status.stdout.contains("4 completed, 0 failed, 0 diverged, 0 cancelled, 2 pruned"))
-        #expect(status.stdout.contains("epoch 3: 6 reached, 2 pruned; epoch 6: 4 reached, 0 pruned"))
+        #expect(status.stdout.contains("\(6 - pruned) completed, 0 failed, 0 diverged, 0 cancelled, \(pruned) pruned"))
+        #expect(status.stdout.contains("epoch 3: 6 reached, \(6 - wentOn) pruned; epoch 6: \(wentOn) reached"), "\(status.stdout)")
         let qg = try Sweeps.lipsweep(["export", "qg", "--results", results.path, "--output", "-"])
         #expect(qg.stdout.split(separator: "\n").count == 7, "pruned trials have their QG row: \(qg.stdout)")
         // A rerun does nothing: pruned trials are never resumed.
+        let epochs = try Sweeps.count(results, "SELECT count(*) FROM epochs")
         let again = try Sweeps.lipsweep(["run", spec, "--results", results.path])
         #expect(again.status == 0 && !again.stdout.contains("started"))
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM epochs") == 42)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM epochs") == epochs)
     }
 
-    /// Every decision follows the rule (keep 0.5) given those recorded before it at its rung;
-    /// the pruned trials are exactly those with a prune decision, stopped at that rung; the
-    /// best trial (lr 6e-3) completes; every trial ends completed or pruned.
-    static func expectDecisionsFollowTheRule(_ results: URL) throws {
+    /// The decisions at each rung, ordered as made: config hash, rung, value, reached, kept, decision.
+    static func decisions(_ results: URL) throws -> [String] {
+        try Sweeps.database(results).read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT t.config_hash, d.rung, d.value, d.reached, d.kept, d.decision FROM rung_decisions d
+                JOIN trials t ON t.id = d.trial_id ORDER BY d.id
+                """).map(\.description)
+        }
+    }
+
+    /// Every decision follows the rule (keep 0.5) against its pool: a decision that saw n trials
+    /// at its rung was made among the first n to arrive there, which are the decisions at that
+    /// rung that saw at most n (decided on arrival, or together once min_trials had arrived);
+    /// it keeps k = max(1, ⌊n/2⌋) and goes on when fewer than k of its pool are better. None
+    /// saw fewer than `minTrials` unless fewer ever reached the rung. The pruned trials are
+    /// exactly those with a prune decision, stopped at that rung; the best trial (lr 6e-3, when
+    /// in the sweep) completes; every trial ends completed or pruned.
+    static func expectDecisionsFollowTheRule(_ results: URL, minTrials: Int) throws {
         let decisions = try Sweeps.database(results).read { db in try Row.fetchAll(db, sql: "SELECT * FROM rung_decisions ORDER BY id") }
-        var earlier: [Int: [Double]] = [:]
         for row in decisions {
             let rung: Int = row["rung"], value: Double = row["value"], decision: String = row["decision"]
-            let others = earlier[rung, default: []]
-            let kept = max(1, Int((0.5 * Double(others.count + 1) + 1e-9).rounded(.down)))
-            #expect(decision == (others.filter { $0 > value }.count < kept ? "continue" : "prune"), "\(row)")
-            earlier[rung, default: []].append(value)
+            let reached: Int = row["reached"], kept: Int = row["kept"]
+            let atRung = decisions.filter { ($0["rung"] as Int) == rung }
+            let pool = atRung.filter { ($0["reached"] as Int) <= reached }
+            #expect(pool.count == reached, "\(row): pool \(pool.count)")
+            #expect(kept == max(1, Int((0.5 * Double(reached) + 1e-9).rounded(.down))), "\(row)")
+            let better = pool.filter { ($0["value"] as Double) > value }.count
+            #expect(decision == (better < kept ? "continue" : "prune"), "\(row)")
+            #expect(reached >= minTrials || reached == atRung.count, "\(row): decided among \(reached) < \(minTrials)")
         }
         #expect(try Sweeps.count(results, "SELECT count(*) FROM (SELECT trial_id, rung FROM rung_decisions GROUP BY trial_id, rung HAVING count(*) > 1)") == 0)
         #expect(try Sweeps.count(results, """
@@ -226,7 +238,7 @@ enum SearchFixtures {
             SELECT count(*) FROM trials t JOIN rung_decisions d ON d.trial_id = t.id AND d.decision = 'prune'
             WHERE (SELECT max(epoch) FROM epochs e WHERE e.trial_id = t.id) != d.rung
             """) == 0)
-        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE lr = 0.006 AND state = 'completed'") == 1)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE lr = 0.006 AND state != 'completed'") == 0)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state NOT IN ('completed', 'pruned')") == 0)
     }
 
@@ -238,20 +250,16 @@ enum SearchFixtures {
         try waitFor { (try? Sweeps.count(results, "SELECT count(*) FROM rung_decisions")) ?? 0 >= 3 }
         kill(scheduler.processIdentifier, SIGKILL)
         try Child.waitForExit(scheduler, what: "the scheduler")
-        let decisionsSQL = """
-            SELECT t.config_hash, d.rung, d.value, d.reached, d.kept, d.decision FROM rung_decisions d
-            JOIN trials t ON t.id = d.trial_id ORDER BY d.id
-            """
-        let before = try Sweeps.database(results).read { db in try Row.fetchAll(db, sql: decisionsSQL).map(\.description) }
+        let before = try Self.decisions(results)
         let prunedBefore = try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pruned'")
         #expect(before.count >= 3)
 
         let r = try Sweeps.lipsweep(["run", spec, "--results", results.path])
         #expect(r.status == 0, "\(r.stderr)")
-        let after = try Sweeps.database(results).read { db in try Row.fetchAll(db, sql: decisionsSQL) }
+        let after = try Self.decisions(results)
         // The decisions made before the crash are kept as they were, first, and not made again.
-        #expect(Array(after.map(\.description).prefix(before.count)) == before)
+        #expect(Array(after.prefix(before.count)) == before)
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'pruned'") >= prunedBefore)
-        try Self.expectDecisionsFollowTheRule(results)
+        try Self.expectDecisionsFollowTheRule(results, minTrials: 2)
     }
 }

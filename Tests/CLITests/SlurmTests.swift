@@ -156,7 +156,8 @@ import Testing
     }
 
     /// Successive halving on SLURM: the same rule over the recorded order, and a pruned trial's
-    /// task is scancelled (its worker stops writing lines).
+    /// task is scancelled (its worker stops writing lines), as is the task of a trial that waits
+    /// at a rung (`min_trials`), which a later task resumes.
     @Test func pruningOnSlurmStopsThePrunedTasks() throws {
         try LocalSlurm.require()
         let dir = Repo.scratch("slurm-prune")
@@ -164,7 +165,7 @@ import Testing
         let results = dir.appendingPathComponent("results")
         let r = try Sweeps.lipsweep(Self.slurmArgs(spec, results), env: Self.env(["FAKE_EPOCH_SECONDS": "0.3"]))
         #expect(r.status == 0, "\(r.stderr)")
-        try PruningRunTests.expectDecisionsFollowTheRule(results)
+        try PruningRunTests.expectDecisionsFollowTheRule(results, minTrials: 2)
         let pruned = try Sweeps.database(results).read { db in
             try Row.fetchAll(db, sql: "SELECT number, config_hash FROM trials WHERE state = 'pruned'")
         }
@@ -173,9 +174,29 @@ import Testing
             let number: Int = row["number"], hash: String = row["config_hash"]
             let lines = results.appendingPathComponent("spool/prune").appendingPathComponent(String(format: "%04d-", number) + hash.prefix(12))
                 .appendingPathComponent("lines.jsonl")
-            let epochs = try String(contentsOf: lines, encoding: .utf8).components(separatedBy: "\"type\": \"epoch\"").count - 1
+            // The last epoch any of its tasks wrote (a trial that waited at a rung was scancelled
+            // there and resumed by a later task, which replays the earlier epochs).
+            let epochs = try String(contentsOf: lines, encoding: .utf8).split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["epoch"] as? Int
+            }.max() ?? 0
             #expect(epochs < 9, "trial #\(number)'s task went on to epoch \(epochs)")
         }
+    }
+
+    /// The same after `run --detach`, one `sync` at a time: a trial that waits at a rung is
+    /// stopped by one process and its task's end read by another, and it goes back to pending
+    /// uncharged (never failed), to be resumed once decided.
+    @Test func pruningWithDetachedSyncsLetsWaitingTrialsWait() throws {
+        try LocalSlurm.require()
+        let dir = Repo.scratch("slurm-prune-detached")
+        let spec = try Sweeps.writeSpec(PruningRunTests.spec(workers: 2), in: dir)
+        let results = dir.appendingPathComponent("results")
+        let env = Self.env(["FAKE_EPOCH_SECONDS": "0.3"])
+        let detached = try Sweeps.lipsweep(Self.slurmArgs(spec, results, ["--detach"]), env: env)
+        #expect(detached.status == 0, "\(detached.stderr)")
+        #expect(try Self.syncUntil(results, env: env, seconds: 240, shows: "0 pending, 0 running") != nil)
+        try PruningRunTests.expectDecisionsFollowTheRule(results, minTrials: 2)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'failed' OR error IS NOT NULL") == 0)
     }
 
     @Test func missingSbatchAndARefusedJobLeaveTheTrialsPendingForALaterRun() throws {

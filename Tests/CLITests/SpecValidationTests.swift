@@ -53,6 +53,13 @@ import Testing
                 says: "keep must lie strictly between 0 and 1"),
         Mistake(name: "pruning keep of 0", spec: "name: m\ntraining: {epochs: 90}\npruning:\n  rungs: [30, 60]\n  keep: 0\n", line: 5,
                 says: "keep must lie strictly between 0 and 1"),
+        // qg.estimator and pruning.min_trials (issue 22)
+        Mistake(name: "unknown QG estimator", spec: "name: m\nqg:\n  epochs: 30\n  estimator: median\n", line: 4,
+                says: "endpoints, slope"),
+        Mistake(name: "pruning min_trials of 0", spec: "name: m\ntraining: {epochs: 90}\npruning:\n  rungs: [30, 60]\n  keep: 0.5\n  min_trials: 0\n",
+                line: 6, says: "min_trials must be at least 1"),
+        Mistake(name: "pruning min_trials not a whole number", spec: "name: m\ntraining: {epochs: 90}\npruning:\n  rungs: [30, 60]\n  keep: 0.5\n  min_trials: 2.5\n",
+                line: 6, says: "expected a whole number"),
     ]
 
     @Test(arguments: mistakes) func refusedAtPlanAndRunWithTheLineAndNothingWritten(_ mistake: Mistake) throws {

@@ -132,11 +132,12 @@ final class MemoryTrialStore: TrialStore, @unchecked Sendable {   // guarded by 
         precondition((decision.verdict == .prune) == (pruned != nil))
         // Rule 8's checks first, so a refused decision changes nothing (rule 1).
         let duplicate = locked { decisionRows.contains { $0.trialID == decision.trialID && $0.rung == decision.rung } }
-        if let state = try trial(id: decision.trialID)?.state, state != .running {
-            throw StoreError.invalidTransition(trial: decision.trialID, from: state.rawValue, to: pruned == nil ? "running" : "pruned")
+        let state = try trial(id: decision.trialID)?.state
+        if let state, state != .running && state != .pending {
+            throw StoreError.invalidTransition(trial: decision.trialID, from: state.rawValue, to: pruned == nil ? state.rawValue : "pruned")
         }
         if duplicate { throw StoreError.duplicateDecision(trial: decision.trialID, rung: decision.rung) }
-        try move(decision.trialID, to: pruned == nil ? .running : .pruned, from: [.running]) { t in
+        try move(decision.trialID, to: pruned == nil ? (state ?? .running) : .pruned, from: [.running, .pending]) { t in
             if let pruned { Self.end(&t, pruned) }
         }
         locked {

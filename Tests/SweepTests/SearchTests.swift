@@ -143,7 +143,7 @@ private struct Picker {
         for (i, v) in values.enumerated() {
             let trial = TrialRecord(id: Int64(i + 1), sweepID: 1, number: i, configHash: "\(i)", config: TrialConfig(), state: .running, attempts: 1)
             let epochs = (1...3).map { EpochRecord(epoch: $0, physPRD: $0 == 2 ? v : nil) }
-            earlier.append(halving.decide(trial: trial, epochs: epochs, rung: 3, earlier: earlier))
+            earlier.append(halving.decide(trial: trial, value: halving.value(epochs, rung: 3), rung: 3, others: earlier.map(\.value)))
         }
         return earlier.map(\.verdict)
     }
@@ -164,7 +164,7 @@ private struct Picker {
         let trial = TrialRecord(id: 1, sweepID: 1, number: 0, configHash: "h", config: TrialConfig(), state: .running, attempts: 1)
         let epochs = [EpochRecord(epoch: 1, rawPRD: 0.5, physPRD: 0.2), EpochRecord(epoch: 2, rawPRD: 0.3, physPRD: 0.4),
                       EpochRecord(epoch: 3, rawPRD: 0.9, physPRD: 0.9)]
-        let d = halving.decide(trial: trial, epochs: epochs, rung: 2, earlier: [])
+        let d = halving.decide(trial: trial, value: halving.value(epochs, rung: 2), rung: 2, others: [])
         #expect(d.value == 0.3 && d.metric == "best_prd" && d.reached == 1 && d.kept == 1 && d.verdict == .continue)
     }
 }

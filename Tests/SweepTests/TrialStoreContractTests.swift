@@ -149,10 +149,11 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
         func decision(_ id: Int64, _ verdict: RungDecision.Verdict, value: Double? = 0.5) -> RungDecision {
             RungDecision(trialID: id, rung: 3, metric: "best_prd", value: value, reached: 1, kept: 1, verdict: verdict)
         }
-        // Only while running.
-        #expect(throws: StoreError.invalidTransition(trial: a, from: "pending", to: "running")) {
-            try store.recordRungDecision(decision(a, .continue), pruned: nil)
-        }
+        // While running, or pending (waiting at the rung): a continue leaves a waiting trial pending.
+        let w = trials[3].id
+        try store.recordRungDecision(RungDecision(trialID: w, rung: 6, metric: "best_prd", value: 0.5, reached: 2, kept: 1, verdict: .continue),
+                                     pruned: nil)
+        #expect(try store.trial(id: w)?.state == .pending)
         for id in [a, b, c] { try store.claim(trialID: id, workerPID: nil) }
         try store.recordEpoch(trialID: b, EpochRecord(epoch: 3, physPRD: 0.2))
         try store.recordRungDecision(decision(a, .continue), pruned: nil)
@@ -171,7 +172,14 @@ private func seeded(_ store: any TrialStore) throws -> (SweepRecord, [TrialRecor
         #expect(throws: StoreError.self) { try store.recordEpoch(trialID: b, EpochRecord(epoch: 4)) }
         #expect(throws: StoreError.self) { try store.recordRungDecision(decision(b, .continue), pruned: nil) }
         try store.recordRungDecision(decision(c, .continue, value: 0.7), pruned: nil)
-        let stored = try store.rungDecisions(sweepID: sweep.id)
+        // A waiting (pending) trial can be pruned; a completed one cannot be decided.
+        let q2 = TrialQualityGain(qg: 0.02, qgSlope: 0.03, l30: 1.1, twoOverL30: 2 / 1.1, lrWithinBound: true)
+        try store.recordRungDecision(RungDecision(trialID: w, rung: 9, metric: "best_prd", value: 0.1, reached: 2, kept: 1, verdict: .prune),
+                                     pruned: TrialOutcome(state: .pruned, qg: q2))
+        #expect(try store.trial(id: w)?.state == .pruned)
+        try store.finish(trialID: c, TrialOutcome(state: .completed, qg: q))
+        #expect(throws: StoreError.self) { try store.recordRungDecision(RungDecision(trialID: c, rung: 6, metric: "best_prd", value: 0.7, reached: 1, kept: 1, verdict: .continue), pruned: nil) }
+        let stored = try store.rungDecisions(sweepID: sweep.id).filter { $0.trialID != w }
         #expect(stored.map(\.trialID) == [a, b, c] && stored.map(\.verdict) == [.continue, .prune, .continue])
         #expect(stored.map(\.value) == [0.5, nil, 0.7] && stored.allSatisfy { $0.metric == "best_prd" && $0.rung == 3 })
         #expect(stored[0].sequence < stored[1].sequence && stored[1].sequence < stored[2].sequence)

@@ -25,8 +25,16 @@ Environment knobs (tests only):
   FAKE_DIP_LR          with FAKE_TURN, trials at this lr (within 1e-6) get rate −1 whatever the
                        seed: a point that does not converge below the turn (non-monotone)
   FAKE_DIP_MARGIN      ... but only those with this margin (default: any)
+  FAKE_DISAGREE        a learning rate T: over epochs 1..4 Physical PRD zigzags (0.1, 1, −1, 0.2
+                       in units of 0.01 about 0.5, then flat) so that the endpoints QG (eq. 11) is
+                       positive and the least-squares slope negative for lr < T, and the reverse
+                       (the zigzag negated) for lr ≥ T: the two qg.estimator choices disagree
+  FAKE_IID_SEED        any value: Physical PRD = 0.25 + 0.5·u + 0.02·(v − 0.5)·epoch with u, v
+                       i.i.d. uniform per trial (drawn from the trial config and this value), so
+                       each trial's rank at a rung is independent of its configuration and arrival
+                       (pruning bias tests), and QG varies from seed to seed around 0
 """
-import json, math, os, signal, sys, time
+import hashlib, json, math, os, signal, sys, time
 
 
 def main():
@@ -73,7 +81,15 @@ def main():
                   "two_over_l_30": None, "lr_within_bound": None, "two_over_m": (2 / margin) if margin else None,
                   "error": "non-finite D loss", "diverged_at_step": 2 * 100 + 7})
             return 0
-        if os.environ.get("FAKE_TURN"):
+        if os.environ.get("FAKE_DISAGREE"):
+            sign = 1 if lr < float(os.environ["FAKE_DISAGREE"]) else -1
+            zigzag = [0.1, 1.0, -1.0, 0.2]
+            prd = round(0.5 + sign * 0.01 * zigzag[min(epoch, 4) - 1], 10)
+        elif os.environ.get("FAKE_IID_SEED"):
+            digest = hashlib.sha256((json.dumps(config, sort_keys=True) + os.environ["FAKE_IID_SEED"]).encode()).hexdigest()
+            level, trend = int(digest[:12], 16) / float(16 ** 12), int(digest[12:24], 16) / float(16 ** 12)
+            prd = round(0.25 + 0.5 * level + 0.02 * (trend - 0.5) * epoch, 10)
+        elif os.environ.get("FAKE_TURN"):
             offsets = [float(z) for z in os.environ.get("FAKE_SEED_OFFSETS", "").split(",") if z.strip()]
             # With offsets every seed shares seed 1's turn, and z_s is its only difference.
             turn = float(os.environ["FAKE_TURN"]) * 2 / (round((margin or 1) * 1.1, 10) if offsets else bound)

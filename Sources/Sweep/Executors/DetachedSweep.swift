@@ -28,7 +28,7 @@ public struct DetachedSweep {
             try ledger.reload()
             executor.pollNow()
             for event in try executor.poll(timeout: 0) { try ledger.handle(event) }
-            try executor.stop(ledger.takePrunedRunning())
+            try executor.stop(ledger.takeWorkersToStop())
             let targets = ledger.running.filter { $0.jobID != nil }
             for event in try executor.cancel(targets) { try ledger.handle(event) }
             let stillRunning = Set(ledger.running.map(\.id))

@@ -24,8 +24,9 @@ protocol TrialExecutor: AnyObject {
     func poll(timeout: TimeInterval) throws -> [TrialEvent]
 
     /// Stops the workers of `trials`, which the pruner ended (the store already holds them as
-    /// `pruned`; whatever their workers still report is ignored): local workers get SIGTERM,
-    /// then SIGKILL if alive 5 s later; SLURM tasks are scancelled.
+    /// `pruned`; whatever their workers still report is ignored) or made wait at a rung (their
+    /// exit gives them back to pending): local workers get SIGTERM, then SIGKILL if alive 5 s
+    /// later; SLURM tasks are scancelled.
     func stop(_ trials: [TrialRecord]) throws
 
     /// A clean stop (SIGINT/SIGTERM): local workers are asked to stop and their exits come back

@@ -18,12 +18,13 @@ public struct OptunaObjective: Sendable {
 
     public static func named(_ name: String) -> OptunaObjective? { all.first { $0.name == name } }
 
-    /// The quality gain of docs/science.md §7 (maximised); the curve is the PRD it is
-    /// computed from (the trial's `qg.metric`: Physical PRD unless RAW was chosen).
+    /// The quality gain of docs/science.md §7 (maximised) by the sweep's `qg.estimator`
+    /// (`TrialRecord.decisionQG`: `qg` or `qg_slope`); the curve is the series it is computed
+    /// from (the trial's `qg.metric`: Physical PRD unless another was chosen).
     public static let qg = OptunaObjective(
         name: "qg", direction: .maximize,
         epochValue: { epoch, config in epoch.metric(config.qg.metric) },
-        trialValue: { trial, _ in trial.qg })
+        trialValue: { trial, _ in trial.decisionQG })
 
     /// The best quality score over the epochs, max_e min(RAW PRD_e, Physical PRD_e)
     /// (docs/science.md §6; the `best_prd` query column); the curve is min(RAW, Physical) per epoch.

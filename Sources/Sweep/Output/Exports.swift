@@ -35,14 +35,46 @@ public func searchExport(kind: String, store: any TrialStoreReader, sweep: Sweep
     return table
 }
 
+/// A grid point of `export qg`: the trials' regularizer, model family, loss, regularizer
+/// parameters and learning rate (every other key is the same across a sweep's seeds).
+struct QGPointKey: Hashable, Comparable {
+    var regularizer, arch, loss: String; var margin, alpha, lambda: Double?; var lr: Double
+
+    init(_ t: TrialRecord) {
+        regularizer = t.regularizer.rawValue; arch = t.arch.rawValue; loss = t.loss.rawValue
+        margin = t.margin; alpha = t.alpha; lambda = t.lambda; lr = t.lr
+    }
+
+    static func < (a: Self, b: Self) -> Bool {
+        if (a.regularizer, a.arch, a.loss) != (b.regularizer, b.arch, b.loss) { return (a.regularizer, a.arch, a.loss) < (b.regularizer, b.arch, b.loss) }
+        return (a.margin ?? -1, a.alpha ?? -1, a.lambda ?? -1, a.lr) < (b.margin ?? -1, b.alpha ?? -1, b.lambda ?? -1, b.lr)
+    }
+
+    /// The point without its learning rate: one QG-against-lr curve.
+    var curve: QGPointKey { var c = self; c.lr = 0; return c }
+}
+
+/// The finished (completed, diverged or pruned) trials grouped by grid point, in export order.
+func qgPoints(_ trials: [TrialRecord]) -> [(key: QGPointKey, trials: [TrialRecord])] {
+    var groups: [QGPointKey: [TrialRecord]] = [:]
+    for t in trials where t.state.isFinished { groups[QGPointKey(t), default: []].append(t) }
+    return groups.keys.sorted().map { ($0, groups[$0]!) }
+}
+
 /// Per group of finished (completed or diverged) trials:
-/// - qg_mean, qg_sd: mean and sample standard deviation (n − 1) of QG over trials with a QG
+/// - qg_n, qg_mean, qg_sd: seeds with a QG, their mean and sample standard deviation (n − 1)
+/// - qg_slope_mean: mean least-squares slope
 /// - l_30_mean: mean L_30; two_over_l_30 = 2 / l_30_mean; two_over_m = 2/m (hinge)
 /// - within_bound_fraction: share of trials with lr ≤ 2/L_30 among those with an L_30
 /// - diverged_fraction: share of finished trials that diverged
 /// - qg_metric: the series QG is on (each trial's `qg.metric`, or `metric` when given: then QG
 ///   and qg_slope are recomputed from the stored `epochs` over each trial's QG window, as the
 ///   scheduler computes them; for a distance, the mean per-epoch decrease)
+/// Appended (issue 22): the two-sided 95 % Student-t interval of the mean, mean ± t_{0.975, n−1}·sd/√n
+/// (`SeedInterval`; NULL below 2 seeds): `qg_ci_low`, `qg_ci_high`; the same for the slope:
+/// `qg_slope_n`, `qg_slope_sd`, `qg_slope_ci_low`, `qg_slope_ci_high`; and `qg_estimator`, the
+/// trials' `qg.estimator`: which of the two column families (`qg_*` = endpoints, `qg_slope_*` =
+/// slope) the sweep's decisions use. The names never change meaning with the estimator.
 public func qgTable(_ trials: [TrialRecord], metric: QualityMetric? = nil, epochs: [Int64: [EpochRecord]] = [:]) -> TextTable {
     /// The trial's QG figures on the chosen series.
     func gain(_ t: TrialRecord) -> (qg: Double?, slope: Double?, metric: QualityMetric) {
@@ -50,38 +82,27 @@ public func qgTable(_ trials: [TrialRecord], metric: QualityMetric? = nil, epoch
         let q = TrialQualityGain.compute(epochs: epochs[t.id] ?? [], window: t.config.qg.epochs, metric: metric, lr: t.lr, margin: t.margin)
         return (q.qg, q.qgSlope, metric)
     }
-    struct Key: Hashable, Comparable {
-        var regularizer, arch, loss: String; var margin, alpha, lambda: Double?; var lr: Double
-        static func < (a: Key, b: Key) -> Bool {
-            if (a.regularizer, a.arch, a.loss) != (b.regularizer, b.arch, b.loss) { return (a.regularizer, a.arch, a.loss) < (b.regularizer, b.arch, b.loss) }
-            return (a.margin ?? -1, a.alpha ?? -1, a.lambda ?? -1, a.lr) < (b.margin ?? -1, b.alpha ?? -1, b.lambda ?? -1, b.lr)
-        }
-    }
-    var groups: [Key: [TrialRecord]] = [:]
-    for t in trials where t.state.isFinished {
-        let key = Key(regularizer: t.regularizer.rawValue, arch: t.arch.rawValue, loss: t.loss.rawValue, margin: t.margin,
-                      alpha: t.alpha, lambda: t.lambda, lr: t.lr)
-        groups[key, default: []].append(t)
-    }
-    let order = groups.keys.sorted()
     var table = TextTable(columns: ["regularizer", "arch", "loss", "margin", "alpha", "lambda", "lr", "qg_metric", "trials", "qg_n", "qg_mean", "qg_sd",
                                     "qg_slope_mean", "l_30_mean", "two_over_l_30", "two_over_m", "within_bound_fraction",
-                                    "diverged_fraction"])
+                                    "diverged_fraction", "qg_ci_low", "qg_ci_high", "qg_slope_n", "qg_slope_sd", "qg_slope_ci_low",
+                                    "qg_slope_ci_high", "qg_estimator"])
     func opt(_ x: Double?) -> TextTable.Cell { x.map(TextTable.Cell.number) ?? .null }
-    for key in order {
-        let group = groups[key]!
+    for (key, group) in qgPoints(trials) {
         let gains = group.map(gain)
-        let qgs = gains.compactMap(\.qg)
+        let qgs = gains.compactMap(\.qg), slopes = gains.compactMap(\.slope)
+        let qgInterval = SeedInterval(qgs)?.twoSided(), slopeInterval = SeedInterval(slopes)?.twoSided()
         let l30s = group.compactMap(\.l30)
         let bounds = group.compactMap(\.lrWithinBound)
         let lMean = mean(l30s)
         table.rows.append([
             .text(key.regularizer), .text(key.arch), .text(key.loss), opt(key.margin), opt(key.alpha), opt(key.lambda), .number(key.lr),
             .text(Set(gains.map(\.metric.rawValue)).sorted().joined(separator: "+")),
-            .int(group.count), .int(qgs.count), opt(mean(qgs)), opt(sampleSD(qgs)), opt(mean(gains.compactMap(\.slope))),
+            .int(group.count), .int(qgs.count), opt(mean(qgs)), opt(sampleSD(qgs)), opt(mean(slopes)),
             opt(lMean), opt(lMean.map { 2 / $0 }), opt(key.margin.map { 2 / $0 }),
             opt(bounds.isEmpty ? nil : Double(bounds.filter { $0 }.count) / Double(bounds.count)),
             .number(Double(group.filter { $0.state == .diverged }.count) / Double(group.count)),
+            opt(qgInterval?.low), opt(qgInterval?.high), .int(slopes.count), opt(sampleSD(slopes)), opt(slopeInterval?.low),
+            opt(slopeInterval?.high), .text(Set(group.map(\.config.qg.qgEstimator.rawValue)).sorted().joined(separator: "+")),
         ])
     }
     return table

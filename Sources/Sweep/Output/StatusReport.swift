@@ -1,8 +1,9 @@
 import Foundation
 
 /// The text of `lipsweep status` for one sweep: counts by state, each running trial's last
-/// epoch and PRD, each failed trial's error; with pruning what the rungs decided, and where the
-/// search stands (a boundary search: each combination's current bracket).
+/// epoch and PRD, each failed trial's error; with pruning what the rungs decided; each grid
+/// point's mean QG with its 95 % interval and the differences the intervals support (QGStatus);
+/// and where the search stands (a boundary search: each combination's current bracket).
 public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws -> String {
     let trials = try store.trials(sweepID: sweep.id)
     var counts: [TrialState: Int] = [:]
@@ -26,8 +27,9 @@ public func sweepStatus(store: any TrialStoreReader, sweep: SweepRecord) throws 
             let here = decisions.filter { $0.rung == rung }
             return "epoch \(rung): \(here.count) reached, \(here.filter { $0.verdict == .prune }.count) pruned"
         }
-        out += "successive halving on \(pruning.metric), the best \(formatNumber(pruning.keep * 100)) % go on: \(perRung.joined(separator: "; "))\n"
+        out += "successive halving on \(pruning.metric), the best \(formatNumber(pruning.keep * 100)) % go on, none decided at a rung before \(pruning.minTrials) trial(s) reached it: \(perRung.joined(separator: "; "))\n"
     }
+    if let text = qgStatus(trials) { out += text }
     if let text = try sweep.search().statusText(trials) { out += text }
     return out
 }

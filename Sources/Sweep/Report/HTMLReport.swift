@@ -20,7 +20,7 @@ public enum HTMLReport {
         body += "<p class=\"meta\">created \(escape(sweep.createdAt)) · lipsweep \(escape(sweep.codeVersion)) · \(trials.count) trials: "
         body += TrialState.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ") + "</p>\n"
 
-        body += "<h2>Quality gain against learning rate</h2>\n<p>QG (mean ± sd over seeds) per learning rate, one curve per parameter setting; the dotted line of the same colour is that curve's 2/L₃₀ bound, L₃₀ averaged over the curve's points (convergence requires lr ≤ 2/L).</p>\n"
+        body += "<h2>Quality gain against learning rate</h2>\n<p>QG per learning rate, the mean over seeds with its two-sided 95 % Student-t interval as error bars (mean ± t<sub>0.975, n−1</sub>·sd/√n; no bar with one seed: one seed measures no spread), one curve per parameter setting; QG is the sweep's estimator (`qg.estimator`: endpoints, paper eq. 11, or the least-squares slope). Two points differ beyond seed noise only where their bars do not overlap. The dotted line of the same colour is that curve's 2/L₃₀ bound, L₃₀ averaged over the curve's points (convergence requires lr ≤ 2/L).</p>\n"
         if let note = search.qgNote { body += note }
         let bands = search.bands.map { b in
             QGBand(regularizer: b.template.training.regularizer.rawValue, curve: curveKey(b.template, varying: varying(qg)), lo: b.lo, hi: b.hi,
@@ -39,7 +39,7 @@ public enum HTMLReport {
                 let pruned = here.filter { $0.verdict == .prune }.count
                 table.rows.append([.int(rung), .int(here.count), .int(here.count - pruned), .int(pruned)])
             }
-            body += "<h2>Successive halving</h2>\n<p>At each rung a trial went on when it was among the best \(formatNumber(pruning.keep * 100)) % (by \(pruning.metric)) of the trials that had reached the rung; the others were pruned, keeping their epochs and QG.</p>\n"
+            body += "<h2>Successive halving</h2>\n<p>At each rung a trial went on when it was among the best \(formatNumber(pruning.keep * 100)) % (by \(pruning.metric)) of the trials that had reached the rung; the others were pruned, keeping their epochs and QG. No trial was decided at a rung before \(pruning.minTrials) trial(s) had reached it (or none could any more): earlier arrivals waited there. Trials started in config-hash order, not regularizer-outermost.</p>\n"
             body += htmlTable(table)
         }
 
@@ -101,12 +101,18 @@ public enum HTMLReport {
                 curves[key, default: []].append(row)
             }
             let on = metric.map { " on \($0.rawValue)" } ?? ""
-            var plot = SVGPlot(title: "QG\(on) vs learning rate: \(reg)", xLabel: "learning rate γ (log)", yLabel: "QG\(on)", logX: true)
+            // The estimator's columns: `qg_*` (endpoints) or `qg_slope_*` (slope).
+            let slope = rows.contains { word($0, "qg_estimator") == QGEstimator.slope.rawValue }
+            let (meanColumn, highColumn) = slope ? ("qg_slope_mean", "qg_slope_ci_high") : ("qg_mean", "qg_ci_high")
+            let name = "QG\(slope ? " (slope)" : "")\(on)"
+            var plot = SVGPlot(title: "\(name) vs learning rate: \(reg)", xLabel: "learning rate γ (log)", yLabel: name, logX: true)
+            plot.errorBarLegend = "95 % t-interval (seeds)"
             for (i, key) in order.enumerated() {
                 let color = SVGPlot.palette[i % SVGPlot.palette.count]
                 let points = curves[key]!.compactMap { row -> (x: Double, y: Double, err: Double?)? in
-                    guard let lr = num(row, "lr"), let q = num(row, "qg_mean") else { return nil }
-                    return (lr, q, num(row, "qg_sd"))
+                    guard let lr = num(row, "lr"), let q = num(row, meanColumn) else { return nil }
+                    // The t-interval is symmetric about the mean: the bar's half-length is high − mean.
+                    return (lr, q, num(row, highColumn).map { $0 - q })
                 }
                 plot.series.append(.init(label: key, points: points, color: color))
                 let ls = curves[key]!.compactMap { num($0, "l_30_mean") }

@@ -30,6 +30,8 @@ struct SVGPlot {
     var bands: [Band] = []
     var bars: [Bar] = []
     var ySpans: [YSpan] = []
+    /// What the error bars are, shown in the legend when a point has one (nil: not named).
+    var errorBarLegend: String?
     var width = 640.0, height = 380.0
     let left = 70.0, right = 200.0, top = 34.0, bottom = 50.0
 
@@ -100,6 +102,11 @@ struct SVGPlot {
         if !verticals.isEmpty {
             out += "<line x1=\"\(f(width - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" stroke=\"#444\" stroke-dasharray=\"2 4\"/>"
             out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">2/L (dotted)</text>\n"
+            ly += 18
+        }
+        if let errorBarLegend, series.contains(where: { $0.points.contains { ($0.err ?? 0) > 0 } }) {
+            out += "<line x1=\"\(f(width - right + 22))\" y1=\"\(f(ly - 6))\" x2=\"\(f(width - right + 22))\" y2=\"\(f(ly + 6))\" stroke=\"#444\"/>"
+            out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">bars: \(escape(errorBarLegend))</text>\n"
             ly += 18
         }
         if !bands.isEmpty {

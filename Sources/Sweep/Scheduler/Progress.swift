@@ -91,6 +91,12 @@ func formatDuration(_ seconds: Double) -> String {
 
 /// "hinge m=2 α=1 lr=0.001 seed=1": how a trial is named in logs and progress.
 func trialLabel(_ t: TrialRecord) -> String {
+    "\(curveLabel(t)) lr=\(formatNumber(t.lr)) seed=\(t.seed)"
+}
+
+/// "hinge m=3": a trial's regularizer and parameters, with its model family and loss when they
+/// are not the defaults — everything of its grid point but the learning rate and seed.
+func curveLabel(_ t: TrialRecord) -> String {
     // The model family and loss only when they are not the defaults (dcgan, hinge), so the
     // labels of a sweep that does not vary them read as before.
     var parts = t.arch == .dcgan ? [] : [t.arch.rawValue]
@@ -99,8 +105,6 @@ func trialLabel(_ t: TrialRecord) -> String {
     if let m = t.margin { parts.append("m=\(formatNumber(m))") }
     if let a = t.alpha { parts.append("α=\(formatNumber(a))") }
     if let l = t.lambda { parts.append("λ=\(formatNumber(l))") }
-    parts.append("lr=\(formatNumber(t.lr))")
-    parts.append("seed=\(t.seed)")
     return parts.joined(separator: " ")
 }
 

@@ -72,9 +72,13 @@ final class SweepDriver {
             }
             for event in try executor.poll(timeout: mode == .once ? 0 : Self.pollSeconds) { try ledger.handle(event) }
             if let full = ledger.outOfSpace { throw full }
-            let pruned = ledger.takePrunedRunning()
-            if !pruned.isEmpty { try executor.stop(pruned) }
+            let stop = ledger.takeWorkersToStop()
+            if !stop.isEmpty { try executor.stop(stop) }
             if !stopping {
+                // Trials waiting at a rung whose pool is complete, or can grow no more.
+                try ledger.decideWaiting()
+                let prunedNow = ledger.takeWorkersToStop()
+                if !prunedNow.isEmpty { try executor.stop(prunedNow) }
                 try ledger.extendSearch()
                 // A one-shot step does not wait out a retry's backoff: nothing would come back for it.
                 let ready = ledger.ready(honourBackoff: mode == .untilDone)

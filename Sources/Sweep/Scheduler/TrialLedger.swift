@@ -16,10 +16,14 @@ final class TrialLedger: ExecutorHost {
     let pruner: (any Pruner)?
 
     private(set) var trials: [Int64: TrialRecord] = [:]
-    /// The pruner's decisions so far, in the order they were made.
-    private var decisions: [RungDecision] = []
-    /// Trials the pruner ended whose workers the driver has yet to stop.
-    private var prunedRunning: [TrialRecord] = []
+    /// Which trials reached each rung and which were decided there (`pruning.min_trials`):
+    /// loaded from the store's decisions and epochs once, then kept in step by `review`.
+    private var pools: RungPools?
+    /// Trials that wait at a rung and whose workers are being stopped; their exit gives them
+    /// back to pending, where they wait for their decision.
+    private var stoppingToWait: Set<Int64> = []
+    /// Trials pruned, or made to wait, whose workers the driver has yet to stop.
+    private var workersToStop: [TrialRecord] = []
     /// The last epoch shown per trial; an epoch at or below it is stored but not shown or
     /// counted again (a resumed worker's replay, a spool file read a second time).
     private var lastEpoch: [Int64: (epoch: Int, prd: Double?)] = [:]
@@ -40,7 +44,24 @@ final class TrialLedger: ExecutorHost {
     func reload() throws {
         trials = [:]
         for t in try store.trials(sweepID: sweep.id) { trials[t.id] = t }
-        if pruner != nil { decisions = try store.rungDecisions(sweepID: sweep.id) }
+        if let pruner, pools == nil {
+            // A trial added later has no epochs: the store is read once.
+            var loaded = RungPools(pruner: pruner, decisions: try store.rungDecisions(sweepID: sweep.id))
+            for (id, epochs) in try store.epochs(sweepID: sweep.id) {
+                guard let trial = trials[id], let last = epochs.map(\.epoch).max() else { continue }
+                for rung in pruner.rungs where rung <= last && rung < trial.config.training.epochs {
+                    _ = loaded.arrive(id, rung: rung, value: pruner.value(epochs, rung: rung))
+                }
+            }
+            pools = loaded
+            // A trial still running though it waits at a rung: its stop was asked for by an
+            // earlier process (`sync` after `run --detach`, or one that died). Ask again, so
+            // that its end gives it back to pending uncharged instead of failing an attempt.
+            for trial in trials.values.sorted(by: { $0.number < $1.number }) where trial.state == .running && loaded.isWaiting(trial.id) {
+                stoppingToWait.insert(trial.id)
+                workersToStop.append(trial)
+            }
+        }
     }
 
     /// Rereads one trial after a store write and tells the observers when it changed.
@@ -65,10 +86,22 @@ final class TrialLedger: ExecutorHost {
     var running: [TrialRecord] { trials.values.filter { $0.state == .running }.sorted { $0.number < $1.number } }
     var hasOpenTrials: Bool { trials.values.contains { $0.state == .pending || $0.state == .running } }
 
-    /// Pending trials whose backoff has passed (all pending ones unless `honourBackoff`), by number.
+    /// Pending trials whose backoff has passed (all pending ones unless `honourBackoff`) and
+    /// that do not wait at a rung, in start order (`startsBefore`).
     func ready(honourBackoff: Bool, now: Date = Date()) -> [TrialRecord] {
-        trials.values.filter { $0.state == .pending && (!honourBackoff || (notBefore[$0.id] ?? .distantPast) <= now) }
-            .sorted { $0.number < $1.number }
+        trials.values.filter { $0.state == .pending && (!honourBackoff || (notBefore[$0.id] ?? .distantPast) <= now) && !(pools?.isWaiting($0.id) ?? false) }
+            .sorted(by: startsBefore)
+    }
+
+    /// The order in which trials start. Without pruning, by trial number (the order of `plan`):
+    /// the results do not depend on it. With pruning they do — decisions rank a trial against
+    /// those that reached the rung before it — and numbers run regularizer-outermost, so number
+    /// order would let the first regularizer's trials reach every rung first. By config hash
+    /// instead: a fixed pseudo-random permutation of the grid, the same on every run and
+    /// machine, independent of any axis, so a trial's arrival position carries no information
+    /// about its configuration (docs/science.md, "Pruning without arrival bias").
+    private func startsBefore(_ a: TrialRecord, _ b: TrialRecord) -> Bool {
+        pruner == nil ? a.number < b.number : (a.configHash, a.number) < (b.configHash, b.number)
     }
 
     // MARK: the search
@@ -136,7 +169,8 @@ final class TrialLedger: ExecutorHost {
     func handle(_ event: TrialEvent) throws {
         switch event {
         case let .epoch(id, record, replayed):
-            guard let trial = trials[id], trial.state == .running else { return }
+            // A trial that waits at a rung stores nothing past it until it resumes.
+            guard let trial = trials[id], trial.state == .running, !stoppingToWait.contains(id) else { return }
             try store.recordEpoch(trialID: id, record)
             notify { try $0.epochRecorded(id, record) }
             // A replayed rung counts too: a scheduler that died before deciding decides now.
@@ -150,10 +184,16 @@ final class TrialLedger: ExecutorHost {
                 display.log("#\(trial.number) epoch \(record.epoch)/\(trial.config.training.epochs) \(trial.config.qg.metric.progressName) \(prd.map(formatNumber) ?? "-")")
             }
         case let .histograms(id, line):
-            guard trials[id]?.state == .running else { return }
+            guard trials[id]?.state == .running, !stoppingToWait.contains(id) else { return }
             try store.recordHistograms(trialID: id, line)
         case let .unrecognised(id, text):
             display.log("#\(trials[id]?.number ?? -1): ignored a worker line that is not the protocol: \(text.prefix(120))")
+        case let .ended(id, _) where stoppingToWait.contains(id), let .attemptFailed(id, _, _, _) where stoppingToWait.contains(id):
+            // The worker of a trial that waits at a rung is gone (stopped, or done before the
+            // stop reached it): back to pending, uncharged; it resumes from its checkpoint once
+            // decided to go on. A trial pruned meanwhile stays pruned.
+            stoppingToWait.remove(id)
+            try giveBack(id)
         case let .ended(id, end):
             try refresh(id)
             guard let trial = trials[id], trial.state == .running else { return }
@@ -168,6 +208,7 @@ final class TrialLedger: ExecutorHost {
             display.log(message)
             try refresh(id)
         case let .released(id):
+            stoppingToWait.remove(id)
             try giveBack(id)
         case let .outOfSpace(id, path):
             // Stored by the driver's stop, once room has been made for the writes.
@@ -190,35 +231,75 @@ final class TrialLedger: ExecutorHost {
     // MARK: pruning
 
     /// Asks the pruner about a running trial that has just stored epoch `epoch` when that is
-    /// one of its rungs before the trial's last epoch and no decision was made there yet, and
-    /// stores the decision; a trial it prunes ends as `pruned` with its QG figures, and its
-    /// worker is left for the driver to stop (`takePrunedRunning`).
+    /// one of its rungs before the trial's last epoch and no decision was made there yet. With
+    /// at least `min_trials` trials at the rung (itself included) it is decided at once, and so
+    /// are those that waited there; with fewer it waits: its worker is stopped and it goes back
+    /// to pending, not to be started again before its decision (`decideWaiting`).
     private func review(_ trial: TrialRecord, at epoch: Int) throws -> RungDecision.Verdict? {
-        guard let pruner, pruner.rungs.contains(epoch), epoch < trial.config.training.epochs,
-              !decisions.contains(where: { $0.trialID == trial.id && $0.rung == epoch }) else { return nil }
-        let epochs = try store.epochs(trialID: trial.id)
-        let earlier = decisions.filter { $0.rung == epoch && $0.metric == pruner.metricName }
-        let decision = pruner.decide(trial: trial, epochs: epochs, rung: epoch, earlier: earlier)
-        let value = decision.value.map(formatNumber) ?? "none"
-        let rank = "\(decision.metric) \(value) among the \(decision.reached) trial(s) that reached epoch \(epoch), of which the best \(decision.kept) go on"
+        guard let pruner, pools != nil, pruner.rungs.contains(epoch), epoch < trial.config.training.epochs,
+              !pools!.isDecided(trial.id, rung: epoch) else { return nil }
+        let now = pools!.arrive(trial.id, rung: epoch, value: pruner.value(try store.epochs(trialID: trial.id), rung: epoch))
+        guard !now.isEmpty else {
+            stoppingToWait.insert(trial.id)
+            workersToStop.append(trial)
+            let here = pools!.reached[epoch]?.count ?? 0
+            display.log("\(TrialEnding.name(trial)): waits at epoch \(epoch) until \(pruner.minTrials) trials have reached it (\(here) so far)")
+            return nil
+        }
+        let verdict = try decide(trial, at: epoch)
+        try decideWaiting()
+        return verdict
+    }
+
+    /// Decides the trials that wait at a rung once `min_trials` trials have reached it, or once
+    /// no other trial can still reach it (every trial that has not is finished, failed or
+    /// cancelled: the end of a sweep, or a pool smaller than `min_trials`), with the trials
+    /// that did. Rungs in increasing order: a trial waiting at an earlier rung may still reach a
+    /// later one. Trials at one rung are decided against the same pool, so their order changes
+    /// no verdict; it is the start order, for the log.
+    func decideWaiting() throws {
+        guard let pruner, pools != nil else { return }
+        for rung in pruner.rungs {
+            let pool = pools!.reached[rung] ?? [:]
+            guard !pools!.waiting(at: rung).isEmpty else { continue }
+            let othersMayArrive = trials.values.contains { t in
+                (t.state == .pending || t.state == .running) && pool[t.id] == nil && rung < t.config.training.epochs
+            }
+            // Only trials that can still be decided: pending (waiting) or running.
+            let due = pools!.due(at: rung, othersMayArrive: othersMayArrive).compactMap { trials[$0] }
+                .filter { $0.state == .pending || $0.state == .running }
+            for trial in due.sorted(by: startsBefore) { try decide(trial, at: rung) }
+        }
+    }
+
+    /// Decides `trial` at `rung` against every other trial that has reached it and stores the
+    /// decision; a trial it prunes ends as `pruned` with its QG figures, and a running worker
+    /// of it is left for the driver to stop (`takeWorkersToStop`).
+    @discardableResult
+    private func decide(_ trial: TrialRecord, at rung: Int) throws -> RungDecision.Verdict {
+        let decision = pools!.decision(for: trial, at: rung)
+        let shown = decision.value.map(formatNumber) ?? "none"
+        let rank = "\(decision.metric) \(shown) among the \(decision.reached) trial(s) that reached epoch \(rung), of which the best \(decision.kept) go on"
         if decision.verdict == .prune {
+            let epochs = try store.epochs(trialID: trial.id)
             let outcome = TrialEnding.pruned(trial, epochs: epochs)
             try store.recordRungDecision(decision, pruned: outcome)
-            display.log("\(TrialEnding.name(trial)): pruned at epoch \(epoch) (\(rank))" + (outcome.qg?.qg.map { ", QG \(formatNumber($0))" } ?? ""))
-            prunedRunning.append(trial)
+            display.log("\(TrialEnding.name(trial)): pruned at epoch \(rung) (\(rank))" + (outcome.qg?.qg.map { ", QG \(formatNumber($0))" } ?? ""))
+            if trials[trial.id]?.state == .running && !stoppingToWait.contains(trial.id) { workersToStop.append(trial) }
         } else {
             try store.recordRungDecision(decision, pruned: nil)
-            display.log("\(TrialEnding.name(trial)): goes on past epoch \(epoch) (\(rank))")
+            display.log("\(TrialEnding.name(trial)): goes on past epoch \(rung) (\(rank))")
         }
-        decisions = try store.rungDecisions(sweepID: sweep.id)
+        pools!.record(decision)
         try refresh(trial.id)
         return decision.verdict
     }
 
-    /// The trials pruned since the last call, as they were while running (with their worker).
-    func takePrunedRunning() -> [TrialRecord] {
-        defer { prunedRunning = [] }
-        return prunedRunning
+    /// The workers to stop since the last call (pruned trials and trials that wait at a rung),
+    /// as the trials were while running (with their worker).
+    func takeWorkersToStop() -> [TrialRecord] {
+        defer { workersToStop = [] }
+        return workersToStop
     }
 
     /// Remembers the last stored epoch of a running trial first seen by this process, so that

@@ -37,3 +37,11 @@ extension QualityGainFigures {
                                 twoOverM: margin.map { 2 / $0 }, reason: reason)
     }
 }
+
+extension TrialRecord {
+    /// The QG every decision of a sweep uses (the boundary search's converging test, the Optuna
+    /// objective `qg`, `export qg`'s `qg_estimator`): `qg` (paper eq. 11) or `qg_slope`, by the
+    /// trial's `qg.estimator` (docs/science.md §7, "Estimator"). Every trial of a sweep has the
+    /// same estimator (it is no grid axis).
+    public var decisionQG: Double? { config.qg.qgEstimator.pick(qg: qg, slope: qgSlope) }
+}

@@ -29,7 +29,7 @@ extension SpecReader {
     }
 
     mutating func readPruning(_ at: Located) throws {
-        let entries = try at.mapping(allowed: ["rungs", "keep", "metric"])
+        let entries = try at.mapping(allowed: ["rungs", "keep", "metric", "min_trials"])
         let given = Dictionary(uniqueKeysWithValues: entries.map { ($0.key, $0.value) })
         guard let rungsAt = given["rungs"] else {
             throw at.error("pruning needs rungs", fix: "add `rungs: [30, 60, 150]` (the epochs at which trials are compared)")
@@ -54,7 +54,16 @@ extension SpecReader {
         }
         var metric = PruningMetric.bestPRD
         if let metricAt = given["metric"] { metric = PruningMetric(name: try metricAt.choice(PruningMetric.names))! }
-        pruning = PruningSection(settings: PruningSettings(rungs: rungs, keep: keep, metric: metric), rungItems: items)
+        var minTrials = PruningSettings.defaultMinTrials(keep: keep)
+        if let minAt = given["min_trials"] {
+            let n = try minAt.int()
+            guard n >= 1 else {
+                throw minAt.error("min_trials must be at least 1 (a number of trials), found \(n)",
+                                  fix: "give how many trials must reach a rung before any is pruned there, e.g. \(minTrials) (the default, ⌈1/keep⌉)")
+            }
+            minTrials = n
+        }
+        pruning = PruningSection(settings: PruningSettings(rungs: rungs, keep: keep, metric: metric, minTrials: minTrials), rungItems: items)
     }
 
     /// The checks that need the whole spec: the searched axis is the search's alone, and the

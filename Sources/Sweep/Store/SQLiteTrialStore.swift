@@ -186,7 +186,9 @@ public final class SQLiteTrialStore: TrialStore, @unchecked Sendable {   // Data
     public func recordRungDecision(_ d: RungDecision, pruned: TrialOutcome?) throws {
         precondition((d.verdict == .prune) == (pruned != nil) && (pruned.map { $0.state == .pruned } ?? true),
                      "a prune decision comes with its pruned outcome, a continue decision with none")
-        try transition(d.trialID, to: pruned == nil ? .running : .pruned, onlyFrom: .running) { db in
+        // A continue leaves the trial as it is: running, or pending while it waits at the rung.
+        let target = pruned == nil ? (try trial(id: d.trialID)?.state ?? .running) : .pruned
+        try transition(d.trialID, to: target, onlyFrom: .running, .pending) { db in
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM rung_decisions WHERE trial_id = ? AND rung = ?",
                                            arguments: [d.trialID, d.rung]) ?? false
             if exists { throw StoreError.duplicateDecision(trial: d.trialID, rung: d.rung) }

@@ -29,8 +29,8 @@ public protocol TrialStoreReader: Sendable {
 /// 2. Trials are identified by (sweep, config_hash); `addTrials` inserts only hashes not yet
 ///    present, numbering them after the existing ones, and never touches existing trials.
 /// 3. States move only along `TrialState.canMove(to:)`: pending → running → completed |
-///    diverged | failed | pruned, running → pending (`release`: a retry, a clean stop or a
-///    crashed scheduler), pending or running → cancelled, and failed or cancelled → pending
+///    diverged | failed | pruned, running → pending (`release`: a retry, a clean stop, a
+///    crashed scheduler or a trial that waits at a rung), pending → pruned (a waiting trial), pending or running → cancelled, and failed or cancelled → pending
 ///    (`requeue`). Any other move throws `StoreError.invalidTransition` and changes nothing;
 ///    in particular a pruned trial is never resumed.
 /// 4. `recordEpoch` is an upsert on (trial, epoch): storing the same line twice leaves one
@@ -42,7 +42,8 @@ public protocol TrialStoreReader: Sendable {
 /// 7. A stored value the store does not know (a state, a regularizer) is an error naming it
 ///    (`StoreError.unknownValue`), never silently read as something else.
 /// 8. `recordRungDecision` keeps one successive-halving decision per (trial, rung), made while
-///    the trial runs; a second one for the same pair throws `StoreError.duplicateDecision`.
+///    the trial runs or waits at the rung (pending: `pruning.min_trials`), which a `continue`
+///    leaves as it is; a second one for the same pair throws `StoreError.duplicateDecision`.
 ///    A `prune` decision ends the trial as `pruned` (with its QG figures) in the same
 ///    transaction, so the decision and its effect are stored together or not at all; decisions
 ///    read back in the order they were made (`RungDecision.sequence`).
@@ -90,7 +91,9 @@ public enum TrialState: String, Codable, CaseIterable, Sendable {
         switch (self, target) {
         case (.pending, .running), (.running, .pending), (.running, .running): true
         case (.running, let end) where end.isEnding: true
-        case (.running, .pruned): true
+        // A trial waiting at a rung (pruning.min_trials) is pending: decided there, it stays
+        // pending (goes on) or is pruned.
+        case (.running, .pruned), (.pending, .pruned), (.pending, .pending): true
         case (.pending, .cancelled), (.running, .cancelled): true
         case (.failed, .pending), (.cancelled, .pending): true
         default: false

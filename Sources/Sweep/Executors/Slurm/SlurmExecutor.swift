@@ -171,7 +171,7 @@ final class SlurmExecutor: DetachedExecutor {
 
     // MARK: stopping
 
-    /// scancels the tasks of pruned trials. A task that already ended is no error; any other
+    /// scancels the tasks of pruned trials and of trials that wait at a rung. A task that already ended is no error; any other
     /// refusal is logged and left (the trial is pruned whatever its task does; the task only
     /// runs on to its end).
     func stop(_ trials: [TrialRecord]) throws {
@@ -180,7 +180,7 @@ final class SlurmExecutor: DetachedExecutor {
         let out = try slurm.run("scancel", ids)
         let complaints = Self.scancelComplaints(out)
         if out.status != 0 && !complaints.isEmpty {
-            host.log("scancel \(ids.joined(separator: " ")) of pruned trial(s): \(complaints.joined(separator: " ")); their tasks run on to their end")
+            host.log("scancel \(ids.joined(separator: " ")) of pruned or waiting trial(s): \(complaints.joined(separator: " ")); their tasks run on to their end")
         }
     }
 

@@ -190,6 +190,10 @@ extension BoundarySearch {
         return isResolved(lo, hi) || !undecided.contains(where: { $0 > lo && $0 < hi }) ? .bracketed : .undecided
     }
 
+    /// " (slope)" when the trials decide on the least-squares slope (`qg.estimator: slope`),
+    /// "" for the default endpoints (paper eq. 11).
+    var estimatorNote: String { combinations.first?.qg.qgEstimator == .slope ? " (slope)" : "" }
+
     /// The `status` lines: each combination's current bracket.
     public func statusText(_ stored: [TrialRecord]) -> String? {
         let progress = progress(stored)
@@ -216,9 +220,9 @@ extension BoundarySearch {
 
     /// "converging = mean QG over 1 seed(s) > 0", or the replicated rule.
     var decisionRuleText: String {
-        guard let r = replicates else { return "converging = mean QG over \(seeds.count) seed(s) > \(formatNumber(threshold))" }
+        guard let r = replicates else { return "converging = mean QG\(estimatorNote) over \(seeds.count) seed(s) > \(formatNumber(threshold))" }
         let c = formatNumber(r.confidence * 100)
-        return "a point takes \(r.min)–\(r.max) seed(s); converging = the one-sided \(c) % lower bound of mean QG > \(formatNumber(threshold)), "
+        return "a point takes \(r.min)–\(r.max) seed(s); converging = the one-sided \(c) % lower bound of mean QG\(estimatorNote) > \(formatNumber(threshold)), "
             + "not converging = the upper bound < \(formatNumber(threshold)) or more than half the seeds diverged"
     }
 }

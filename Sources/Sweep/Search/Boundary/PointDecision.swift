@@ -1,10 +1,10 @@
 import Foundation
 import TrialProtocol
 
-/// The value every decision about a trial's quality reads: today its QG (`qg`, paper eq. 11
-/// on `qg.metric`). The one place that says which of a trial's stored figures decides, so a
-/// choice of estimator changes it here alone.
-public func decisionValue(of trial: TrialRecord) -> Double? { trial.qg }
+/// The value every decision about a point reads: the trial's QG under the sweep's
+/// `qg.estimator` (`TrialRecord.decisionQG`: paper eq. 11 or the least-squares slope, on
+/// `qg.metric`).
+public func decisionValue(of trial: TrialRecord) -> Double? { trial.decisionQG }
 
 /// `search.replicates: {min, max, confidence}` of a boundary search: how many seeds a point
 /// takes before it is decided (docs/science.md §8.1). A point's seeds are the first n of the

@@ -95,11 +95,11 @@ public struct RandomSearch: AxisSearch, SweepSearch, Equatable {
         /// Each drawn point with its stored trials (by seed).
         var points: [(value: Double, trials: [TrialRecord])]
         var trials: [TrialRecord] { points.flatMap(\.trials) }
-        /// The point with the highest mean QG among those whose every seed finished with a QG
+        /// The point with the highest mean QG (`decisionQG`, the sweep's `qg.estimator`) among those whose every seed finished with a QG
         /// and none diverged; nil while there is none.
         var best: (value: Double, qgs: [Double], trials: [TrialRecord])? {
             points.compactMap { p -> (value: Double, qgs: [Double], trials: [TrialRecord])? in
-                let qgs = p.trials.compactMap(\.qg)
+                let qgs = p.trials.compactMap(\.decisionQG)
                 guard !p.trials.isEmpty, qgs.count == p.trials.count, p.trials.allSatisfy({ $0.state.isFinished && $0.state != .diverged })
                 else { return nil }
                 return (p.value, qgs, p.trials)
@@ -154,20 +154,25 @@ public struct RandomSearch: AxisSearch, SweepSearch, Equatable {
     /// whose every seed finished), `trials` (stored), `best_<axis>` (the point with the
     /// highest mean QG among those whose every seed finished with a QG and none diverged),
     /// `best_qg_mean`/`best_qg_sd` (over its seeds), `l_30_mean` (mean L₃₀ of its trials),
-    /// `two_over_l_30` (= 2 / l_30_mean) and `two_over_m` (hinge).
+    /// `two_over_l_30` (= 2 / l_30_mean) and `two_over_m` (hinge); appended, `best_qg_ci_low`/
+    /// `best_qg_ci_high`, the two-sided 95 % t-interval of the best point's mean QG (NULL below
+    /// 2 seeds). QG is the sweep's `qg.estimator` (`decisionQG`).
     public func exportTable(_ stored: [TrialRecord]) -> TextTable? {
         let (keyColumns, keyCells) = combinationColumns()
         var table = TextTable(columns: keyColumns + ["status", "points", "finished", "trials", "best_\(axisName)", "best_qg_mean",
-                                                     "best_qg_sd", "l_30_mean", "two_over_l_30", "two_over_m"])
+                                                     "best_qg_sd", "l_30_mean", "two_over_l_30", "two_over_m",
+                                                     "best_qg_ci_low", "best_qg_ci_high"])
         func opt(_ x: Double?) -> TextTable.Cell { x.map(TextTable.Cell.number) ?? .null }
         for c in progress(stored) {
             let best = c.best
             let lMean = mean(best?.trials.compactMap(\.l30) ?? [])
+            let interval = best.flatMap { SeedInterval($0.qgs)?.twoSided() }
             let finished = c.points.filter { !$0.trials.isEmpty && $0.trials.allSatisfy(\.state.isFinished) }.count
             table.rows.append(keyCells(c.template) + [
                 .text(c.status), .int(c.points.count), .int(finished), .int(c.trials.count),
                 opt(best?.value), opt(best.flatMap { mean($0.qgs) }), opt(best.flatMap { sampleSD($0.qgs) }),
                 opt(lMean), opt(lMean.map { 2 / $0 }), opt(c.template.training.margin.map { 2 / $0 }),
+                opt(interval?.low), opt(interval?.high),
             ])
         }
         return table
