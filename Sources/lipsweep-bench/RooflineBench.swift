@@ -80,6 +80,9 @@ func timeLayers(_ network: NetworkLayers, batch: Int) -> [LayerTiming] {
     return timings
 }
 
+/// GFLOP/s of `flops` done in `seconds`; "–" below the CPU clock's resolution.
+private func gflopsText(_ flops: Double, _ seconds: Double) -> String { seconds < 1e-6 ? "–" : fixed(flops / seconds / 1e9, 1) }
+
 /// FLOPs, samples/s, GFLOP/s, the part table and the layer table of one training epoch.
 func trainingRoofline(_ preset: Preset, regularizer: Regularizer, sgemmPeak: Double) {
     let b = PresetValues(preset).batch, model = ModelConfig(preset: preset)
@@ -141,8 +144,7 @@ func trainingRoofline(_ preset: Preset, regularizer: Regularizer, sgemmPeak: Dou
             print(pad("\(network).\(t.name)", 11) + pad(t.layer.forwardGEMM(batch: t.batch)?.description ?? "–", 15)
                   + pad("\(fixed(Double(f.forward) / 1e6, 3)) / \(fixed(backwardFLOPs / 1e6, 3))", 18)
                   + pad(fixed(t.forward * 1e3, 3), 12) + pad(fixed(t.backward * 1e3, 3), 8)
-                  + pad(fixed(Double(f.forward) * n / t.forward / 1e9, 1), 12)
-                  + pad(fixed(backwardFLOPs * n / max(t.backward, 1e-9) / 1e9, 1), 8)
+                  + pad(gflopsText(Double(f.forward) * n, t.forward), 12) + pad(gflopsText(backwardFLOPs * n, t.backward), 8)
                   + pad(fixed(perEpoch, 3), 9) + fixed(100 * perEpoch / profiled.bestCPU, 1) + " %")
         }
     }
@@ -168,7 +170,7 @@ func evaluationRoofline(_ preset: Preset, sgemmPeak: Double) {
     _ = try? after.evaluate(g, seed: 1)
     var train = Timing(best: .infinity, mean: 0, bestCPU: .infinity)
     var uncached = train, cached = train, lipschitz = train
-    let rounds = 3
+    let rounds = 5
     for round in 0..<rounds {
         train = fastest(train, once { _ = try? trainer.trainEpoch() })
         lipschitz = fastest(lipschitz, once { _ = trainer.measureLipschitz(seed: UInt64(round)) })
