@@ -41,13 +41,15 @@ public final class MiniBatchKMeans {
         }
     }
 
-    /// Clusters `rows` row-major vectors of length `columns` at `data`.
+    /// Clusters `rows` row-major vectors of length `columns` at `data`. `spread`: the data's
+    /// `totalVariance` when the caller has it (repeated fits of one data set), else computed here.
     public func fit(_ data: UnsafePointer<Float>, rows n: Int, columns d: Int,
-                    random rng: inout SeededRandom) throws(MetricsError) -> KMeansResult {
+                    random rng: inout SeededRandom, spread: Double? = nil) throws(MetricsError) -> KMeansResult {
         guard n >= 1 else { throw .emptySample("data") }
         guard d >= 1 else { throw .invalidOption(name: "feature count", value: "0", allowed: "at least 1 feature") }
         let k = seedCentres(data, rows: n, columns: d, random: &rng)
-        let (iterations, converged) = runMiniBatches(data, rows: n, columns: d, clusters: k, random: &rng)
+        let (iterations, converged) = runMiniBatches(data, rows: n, columns: d, clusters: k, random: &rng,
+                                                     spread: spread ?? Self.totalVariance(data, rows: n, columns: d))
         var assignments = [Int32](repeating: 0, count: n)
         let inertia = assignments.withUnsafeMutableBufferPointer {
             assignAll(data, rows: n, columns: d, clusters: k, into: $0.baseAddress!)
@@ -117,7 +119,7 @@ public final class MiniBatchKMeans {
     // MARK: mini-batch updates
 
     private func runMiniBatches(_ data: UnsafePointer<Float>, rows n: Int, columns d: Int,
-                                clusters k: Int, random rng: inout SeededRandom) -> (Int, Bool) {
+                                clusters k: Int, random rng: inout SeededRandom, spread: Double) -> (Int, Bool) {
         let b = min(options.batchSize, n)
         let x = batchRows.reserve(b * d)
         let xc = dots.reserve(b * k)
@@ -131,7 +133,6 @@ public final class MiniBatchKMeans {
             norms[j] = VectorKernels.squaredNorm(c + j * d, d)
             v[j] = 0
         }
-        let spread = totalVariance(data, rows: n, columns: d)
         var recentMoves = [Double](repeating: .infinity, count: options.window)
 
         for iteration in 1...options.maxIterations {
@@ -174,8 +175,8 @@ public final class MiniBatchKMeans {
         return (options.maxIterations, false)
     }
 
-    /// Σ_j Var(x_j) (population variances), two passes in Double.
-    private func totalVariance(_ data: UnsafePointer<Float>, rows n: Int, columns d: Int) -> Double {
+    /// Σ_j Var(x_j) (population variances), two passes in Double: the scale of the stopping rule.
+    public static func totalVariance(_ data: UnsafePointer<Float>, rows n: Int, columns d: Int) -> Double {
         var mean = [Double](repeating: 0, count: d)
         for i in 0..<n { for t in 0..<d { mean[t] += Double(data[i * d + t]) } }
         for t in 0..<d { mean[t] /= Double(n) }

@@ -43,6 +43,10 @@ public final class BatchNorm2d: ParameterlessLayer, @unchecked Sendable {
     }
 
     public var outputShape: [Int] { [channels, height, width] }
+    public var inputShape: [Int] { [channels, height, width] }
+    /// Training: the mean (1 per value), the squared deviations (3) and x̂ (2); backward the two
+    /// sums (3) and ∂L/∂x (4).
+    public var flopsPerSample: LayerFLOPs { .elementwise(channels * height * width, forward: 6, backward: 7) }
 
     /// x: (n, channels, height, width) → x̂ of the same shape.
     public func forward(_ x: Tensor, mode: ForwardMode) -> Tensor {

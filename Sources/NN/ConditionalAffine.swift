@@ -50,6 +50,15 @@ public final class ConditionalAffine: Layer, @unchecked Sendable {
     public var parameters: LayerParameters { LayerParameters(store: store, slices: [gammaWeight, betaWeight]) }
     public var spectralNorm: SpectralNorm? { nil }
     public var outputShape: [Int] { [channels, height, width] }
+    public var inputShape: [Int] { [channels, height, width] }
+    /// γ, β (2·2·channels·k); γx + β per value (2); backward γ·g (1) and the sums Σ g·x, Σ g (3)
+    /// then their products with c (2·2·channels·k); plus a fused activation.
+    public var flopsPerSample: LayerFLOPs {
+        let values = channels * height * width, conditioning = 4 * channels * conditionSize
+        return LayerFLOPs(forward: 2 * values + conditioning, inputGradient: values, parameterGradient: 3 * values + conditioning)
+            .activated(activationSlope, outputs: values)
+    }
+    public func forwardGEMM(batch: Int) -> GEMMShape? { nil }
 
     /// x: (n, channels, height, width) with the first n rows of `conditions` → (n, channels, height, width).
     public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {

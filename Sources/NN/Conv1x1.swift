@@ -22,6 +22,12 @@ public final class Conv1x1: AffineLayer, Layer {
     }
 
     public var outputShape: [Int] { [outChannels, height, width] }
+    public var inputShape: [Int] { [inChannels, height, width] }
+    public var flopsPerSample: LayerFLOPs {
+        .affine(rows: outChannels, cols: inChannels, positions: height * width, outputs: outChannels * height * width)
+    }
+    /// W (out × in) · X_s (in × H·W) per sample.
+    public func forwardGEMM(batch: Int) -> GEMMShape? { GEMMShape(m: outChannels, n: height * width, k: inChannels) }
 
     private func workspaces(_ count: Int) -> [ConvWorkspace] {
         while workspaces.count < count {

@@ -86,6 +86,19 @@ public final class Conv2d: AffineLayer, Layer {
 
     /// The output's shape (with `averagePooled`, the pooled one).
     public var outputShape: [Int] { [outChannels, output.h, output.w] }
+    public var inputShape: [Int] { [geometry.channels, geometry.height, geometry.width] }
+    /// The lowering's (with `averagePooled`, the 4×4 pooled kernel's): col2im adds one value
+    /// per column entry.
+    public var flopsPerSample: LayerFLOPs {
+        let g = lowering, outputs = outChannels * g.outPixels
+        return LayerFLOPs.affine(rows: outChannels, cols: g.patchSize, positions: g.outPixels, outputs: outputs,
+                                 scatter: usesDirectKernel ? 0 : g.patchSize)
+            .activated(activationSlope, outputs: outputs)
+    }
+    /// W (out × in·k·k) · col (in·k·k × S·Ho·Wo) per chunk of S samples; none on the direct path.
+    public func forwardGEMM(batch: Int) -> GEMMShape? {
+        usesDirectKernel ? nil : GEMMShape(m: outChannels, n: min(chunk, batch) * lowering.outPixels, k: lowering.patchSize)
+    }
 
     /// The first `count` worker scratch areas, created on first use.
     private func workspaces(_ count: Int) -> [ConvWorkspace] {

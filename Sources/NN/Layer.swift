@@ -26,6 +26,12 @@ public protocol Layer: AnyObject {
     var computesParameterGradients: Bool { get set }
     /// The output shape of one sample: (c, h, w), or (features) for a feature vector.
     var outputShape: [Int] { get }
+    /// The input shape of one sample, as `outputShape`.
+    var inputShape: [Int] { get }
+    /// The operations one sample costs (`LayerFLOPs`), counted from the shapes.
+    var flopsPerSample: LayerFLOPs { get }
+    /// The shape of the largest SGEMM one forward of `batch` samples issues (nil: it issues none).
+    func forwardGEMM(batch: Int) -> GEMMShape?
 }
 
 extension Layer {
@@ -74,6 +80,7 @@ extension ParameterlessLayer {
         get { false }
         set {}
     }
+    public func forwardGEMM(batch: Int) -> GEMMShape? { nil }
 }
 
 /// A network's layers in allocation order, each under the name its PyTorch twin gives the

@@ -21,6 +21,10 @@ public final class Linear: AffineLayer, Layer {
     }
 
     public var outputShape: [Int] { [outFeatures] }
+    public var inputShape: [Int] { [inFeatures] }
+    public var flopsPerSample: LayerFLOPs { .affine(rows: outFeatures, cols: inFeatures, positions: 1, outputs: outFeatures) }
+    /// X (batch × in) · Wᵀ (in × out).
+    public func forwardGEMM(batch: Int) -> GEMMShape? { GEMMShape(m: batch, n: outFeatures, k: inFeatures) }
 
     /// x: (n, in) (any (n, c, h, w) with c·h·w = in) → (n, out).
     public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {

@@ -21,6 +21,8 @@ public final class LeakyReLU: ParameterlessLayer, @unchecked Sendable {
 
     /// Features per sample (the output keeps the input's shape).
     public var outputShape: [Int] { [output.c] }
+    public var inputShape: [Int] { [output.c] }
+    public var flopsPerSample: LayerFLOPs { .elementwise(output.c, forward: 1, backward: 1) }
 
     public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.count <= output.count, "LeakyReLU: input larger than preallocated")
@@ -58,6 +60,10 @@ public final class TrainableScale: Layer, @unchecked Sendable {
     /// False skips ∂L/∂k in backward.
     public var computesParameterGradients = true
     public var outputShape: [Int] { [output.c] }
+    public var inputShape: [Int] { [output.c] }
+    /// k·x forward, k·dy backward, Σ dy·x for ∂L/∂k.
+    public var flopsPerSample: LayerFLOPs { LayerFLOPs(forward: output.c, inputGradient: output.c, parameterGradient: 2 * output.c) }
+    public func forwardGEMM(batch: Int) -> GEMMShape? { nil }
 
     public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.count <= output.count, "TrainableScale: input larger than preallocated")

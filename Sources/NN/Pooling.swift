@@ -20,6 +20,12 @@ public final class AveragePool2x2: ParameterlessLayer, @unchecked Sendable {
     }
 
     public var outputShape: [Int] { [channels, height / 2, width / 2] }
+    public var inputShape: [Int] { [channels, height, width] }
+    /// Three additions and a scaling per output forward, one scaling backward.
+    public var flopsPerSample: LayerFLOPs {
+        LayerFLOPs(forward: 4 * channels * (height / 2) * (width / 2), inputGradient: channels * (height / 2) * (width / 2),
+                   parameterGradient: 0)
+    }
 
     public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.c == channels && x.h == height && x.w == width && x.n <= maxBatch,
@@ -83,6 +89,9 @@ public final class GlobalSumPool: ParameterlessLayer, @unchecked Sendable {
     }
 
     public var outputShape: [Int] { [channels] }
+    public var inputShape: [Int] { [channels, height, width] }
+    /// One addition per input value; backward copies.
+    public var flopsPerSample: LayerFLOPs { .elementwise(channels * height * width, forward: 1, backward: 0) }
 
     public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.c == channels && x.h == height && x.w == width && x.n <= maxBatch, "GlobalSumPool: input shape")

@@ -4,7 +4,7 @@ import Tensor
 /// y[.., 2i+a, 2j+b] = x[.., i, j]. Backward sums each 2×2 block of dy.
 public final class Upsample2x: ParameterlessLayer, @unchecked Sendable {
     public let output: Tensor, inputGradient: Tensor
-    private var inputShape = (n: 0, c: 0, h: 0, w: 0)
+    private var lastInput = (n: 0, c: 0, h: 0, w: 0)
 
     public init(channels: Int, height: Int, width: Int, maxBatch: Int) {
         output = Tensor(n: maxBatch, c: channels, h: 2 * height, w: 2 * width)
@@ -12,11 +12,14 @@ public final class Upsample2x: ParameterlessLayer, @unchecked Sendable {
     }
 
     public var outputShape: [Int] { [output.c, output.h, output.w] }
+    public var inputShape: [Int] { [output.c, output.h / 2, output.w / 2] }
+    /// Copies forward; backward sums each 2×2 block (3 additions per input value).
+    public var flopsPerSample: LayerFLOPs { .elementwise(output.c * output.h * output.w / 4, forward: 0, backward: 3) }
 
     public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
         precondition(x.c == output.c && 2 * x.h == output.h && 2 * x.w == output.w && x.n <= output.n,
                      "Upsample2x: input shape")
-        inputShape = (x.n, x.c, x.h, x.w)
+        lastInput = (x.n, x.c, x.h, x.w)
         let w = x.w, w2 = 2 * w, src = x.data, dst = output.data
         for plane in 0..<(x.n * x.c) {
             for i in 0..<x.h {
@@ -29,7 +32,7 @@ public final class Upsample2x: ParameterlessLayer, @unchecked Sendable {
     }
 
     public func backward(_ dOut: Tensor) -> Tensor {
-        let (n, c, h, w) = inputShape, w2 = 2 * w, dy = dOut.data, dx = inputGradient.data
+        let (n, c, h, w) = lastInput, w2 = 2 * w, dy = dOut.data, dx = inputGradient.data
         for plane in 0..<(n * c) {
             for i in 0..<h {
                 let top = dy + (plane * h + i) * 2 * w2, bottom = top + w2, d = dx + (plane * h + i) * w
@@ -44,19 +47,23 @@ public final class Upsample2x: ParameterlessLayer, @unchecked Sendable {
 
 /// (n, c, h, w) → (n, c·h·w): a free reshape (NCHW is contiguous); backward restores the shape.
 public final class Flatten: ParameterlessLayer, @unchecked Sendable {
-    private var inputShape = (c: 0, h: 0, w: 0)
+    private var lastInput = (c: 0, h: 0, w: 0)
     public init() {}
 
     /// Features per sample of the last forward's input (0 before one).
-    public var outputShape: [Int] { [inputShape.c * inputShape.h * inputShape.w] }
+    public var outputShape: [Int] { [lastInput.c * lastInput.h * lastInput.w] }
+    /// The last forward's input (0s before one).
+    public var inputShape: [Int] { [lastInput.c, lastInput.h, lastInput.w] }
+    /// A free reshape.
+    public var flopsPerSample: LayerFLOPs { .zero }
 
     public func forward(_ x: Tensor, mode: ForwardMode = .training) -> Tensor {
-        inputShape = (x.c, x.h, x.w)
+        lastInput = (x.c, x.h, x.w)
         return x.flattened()
     }
 
     public func backward(_ dOut: Tensor) -> Tensor {
-        dOut.reshaped(n: dOut.n, c: inputShape.c, h: inputShape.h, w: inputShape.w)
+        dOut.reshaped(n: dOut.n, c: lastInput.c, h: lastInput.h, w: lastInput.w)
     }
 }
 

@@ -48,6 +48,20 @@ public final class UpsampleConv2d: AffineLayer, Layer {
 
     /// The upsampled grid's: what the twin's Conv2d after F.interpolate reports.
     public var outputShape: [Int] { [outChannels, geometry.outHeight, geometry.outWidth] }
+    public var inputShape: [Int] { [lowGeometry.channels, lowGeometry.height, lowGeometry.width] }
+    /// The sub-pixel convolution's: K (4·out × in·4) over the (H+1)(W+1) low-resolution
+    /// positions; bias and activation over the upsampled output.
+    public var flopsPerSample: LayerFLOPs {
+        let low = lowGeometry, outputs = outChannels * geometry.outPixels
+        let gemm = LayerFLOPs.affine(rows: 4 * outChannels, cols: low.patchSize, positions: low.outPixels, outputs: 0,
+                                     scatter: low.patchSize)
+        return (gemm + LayerFLOPs(forward: outputs, inputGradient: 0, parameterGradient: outputs))
+            .activated(activationSlope, outputs: outputs)
+    }
+    /// K (4·out × in·4) · col (in·4 × S·(H+1)(W+1)) per chunk of S samples.
+    public func forwardGEMM(batch: Int) -> GEMMShape? {
+        GEMMShape(m: 4 * outChannels, n: min(chunk, batch) * lowGeometry.outPixels, k: lowGeometry.patchSize)
+    }
 
     /// Kernel rows (or columns) of 3×3 that phase `a`'s tap `u` sums: [0], [1,2] / [0,1], [2].
     @inline(__always)

@@ -50,20 +50,14 @@ struct Throughput {
 let benchEvents = 5120
 
 func trainingThroughput(_ preset: Preset, _ architecture: Architecture, threads: Int) -> Throughput {
-    func synthetic(_ n: Int, seed: UInt64) -> TrainingSet {
-        var rng = SeededRandom(seed: seed)
-        return TrainingSet(images: (0..<(n * 900)).map { _ in Float(rng.uniform()) },
-                           conditions: (0..<(n * 5)).map { _ in Float(rng.normal()) },
-                           asymmetries: (0..<(n * 2)).map { _ in Float(rng.normal()) })
-    }
     let n = benchEvents, batch = PresetValues(preset).batch, model = ModelConfig(preset: preset, architecture: architecture)
     let options = TrainingOptions(batch: batch, loss: .hinge, discriminatorSteps: 3, regressionWeight: 1, learningRate: 1e-4,
                                   regularizer: Regularizer(kind: .hinge, alpha: 1, margin: 8), seed: 1)
     BLAS.threads = threads
     defer { BLAS.threads = 1 }
-    let warm = GANTrainer(model: model, options: options, data: synthetic(4 * batch, seed: 2))
+    let warm = GANTrainer(model: model, options: options, data: syntheticTrainingSet(4 * batch, seed: 2))
     _ = try? warm.trainEpoch()
-    let trainer = GANTrainer(model: model, options: options, data: synthetic(n, seed: 1))
+    let trainer = GANTrainer(model: model, options: options, data: syntheticTrainingSet(n, seed: 1))
     let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
     _ = try? trainer.trainEpoch()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

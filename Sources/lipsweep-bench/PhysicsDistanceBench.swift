@@ -37,8 +37,8 @@ func runPhysicsDistanceBench() {
         _ = try? all.evaluate(g, seed: 1)
         var before = Timing(best: .infinity, mean: 0, bestCPU: .infinity), after = before
         for _ in 0..<rounds {
-            before = faster(before, once { _ = try? prdOnly.evaluate(g, seed: 1) })
-            after = faster(after, once { _ = try? all.evaluate(g, seed: 1) })
+            before = fastest(before, once { _ = try? prdOnly.evaluate(g, seed: 1) })
+            after = fastest(after, once { _ = try? all.evaluate(g, seed: 1) })
         }
         let label = "\(preset.rawValue) (\(p.testEvents) events, k=\(p.clusters), runs \(p.prdRuns))"
         print(pad("  \(label): PRD only", 54) + String(format: "%7.3f s CPU %7.3f s wall", before.bestCPU, before.best))
@@ -95,17 +95,4 @@ private func profileDistance(preset: Preset, name: String) {
     let generated = features(ShowerSimulator.simulate(count: n, seed: 2))
     let t = measure(minimumSeconds: 10) { _ = try? distances.evaluate(generated: generated, seed: 1, selection: selection) }
     print("\(name), \(preset.rawValue) (\(n) events): \(fixed(t.bestCPU, 3)) s CPU per evaluation")
-}
-
-/// One run of `body`: its wall and process CPU seconds.
-private func once(_ body: () -> Void) -> Timing {
-    let cpu0 = processCPUSeconds(), start = DispatchTime.now().uptimeNanoseconds
-    body()
-    let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    return Timing(best: wall, mean: wall, bestCPU: processCPUSeconds() - cpu0)
-}
-
-/// The better of two timings, figure by figure.
-private func faster(_ a: Timing, _ b: Timing) -> Timing {
-    Timing(best: min(a.best, b.best), mean: (a.mean + b.mean) / 2, bestCPU: min(a.bestCPU, b.bestCPU))
 }

@@ -24,6 +24,7 @@ let sections: [BenchSection] = [
     },
     kernelsBenchSection,
     kernelFiguresBenchSection,
+    rooflineBenchSection,
 ]
 
 let requested = CommandLine.arguments.dropFirst().first ?? "all"

@@ -10,6 +10,8 @@ final class FixedMode: ParameterlessLayer {
     let layer: BatchNorm2d, mode: ForwardMode
     init(_ layer: BatchNorm2d, _ mode: ForwardMode) { self.layer = layer; self.mode = mode }
     var outputShape: [Int] { layer.outputShape }
+    var inputShape: [Int] { layer.inputShape }
+    var flopsPerSample: LayerFLOPs { layer.flopsPerSample }
     func forward(_ x: Tensor, mode _: ForwardMode) -> Tensor { layer.forward(x, mode: mode) }
     func backward(_ d: Tensor) -> Tensor { layer.backward(d) }
 }
@@ -27,6 +29,8 @@ final class BatchNormWithoutVarianceGradient: ParameterlessLayer {
     }
 
     var outputShape: [Int] { layer.outputShape }
+    var inputShape: [Int] { layer.inputShape }
+    var flopsPerSample: LayerFLOPs { layer.flopsPerSample }
 
     func forward(_ x: Tensor, mode _: ForwardMode) -> Tensor { input = x; return layer.forward(x, mode: .training) }
 

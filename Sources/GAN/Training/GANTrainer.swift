@@ -45,6 +45,9 @@ public final class GANTrainer {
     let images: Tensor, conditions: Tensor
     private let asymmetryTargets: Tensor
     let scoreGradient: Tensor, regressionGradient: Tensor
+    /// Opt-in wall time per `TrainingPart` (`TrainingPart.times()`; a benchmark's breakdown).
+    /// nil, the default, leaves every step untimed.
+    public var profile: PartTimes?
 
     public init(model: ModelConfig, options: TrainingOptions, data: TrainingSet) {
         precondition(data.count >= options.batch, "GANTrainer: \(data.count) training events < one batch of \(options.batch)")
@@ -128,17 +131,20 @@ public final class GANTrainer {
     /// One D step; returns (adversarial + regression loss, regularizer term).
     private func discriminatorStep(batch: Int) throws(Divergence) -> (Double, Double) {
         let b = options.batch, d = discriminator
-        gatherBatch(batch)
-        drawNoise()
-        let fake = generator.forward(batch: b, mode: .training)
-        (images.data + b * TrainingSet.pixels).update(from: fake.data, count: b * TrainingSet.pixels)
-
-        d.store.zeroGradients()
+        profile.measure(TrainingPart.batchAssembly.rawValue) { gatherBatch(batch) }
+        profile.measure(TrainingPart.noise.rawValue) { drawNoise() }
+        let fake = profile.measure(TrainingPart.generatorForward.rawValue) { generator.forward(batch: b, mode: .training) }
+        profile.measure(TrainingPart.batchAssembly.rawValue) {
+            (images.data + b * TrainingSet.pixels).update(from: fake.data, count: b * TrainingSet.pixels)
+            d.store.zeroGradients()
+        }
         d.computesParameterGradients = true
         d.computesInputGradient = false
         // Two SN power steps per D step, as the twin's two D forwards (real, fake).
-        d.powerIterate(steps: 1)
-        let (score, r) = d.forward(images, conditions: conditions, mode: .training)
+        profile.measure(TrainingPart.spectralNormStep.rawValue) { d.powerIterate(steps: 1) }
+        let (score, r) = profile.measure(TrainingPart.discriminatorForward.rawValue) {
+            d.forward(images, conditions: conditions, mode: .training)
+        }
         scoreGradient.fill(0); regressionGradient.fill(0)
         let real = UnsafeBufferPointer(start: score.data, count: b)
         let fakes = UnsafeBufferPointer(start: score.data + b, count: b)
@@ -156,15 +162,17 @@ public final class GANTrainer {
             regLoss = Loss.leastSquares(real, target: Float(lecam.fakeAverage!), scale: regularizer.lambda, gradient: dReal)
                 + Loss.leastSquares(fakes, target: Float(lecam.realAverage!), scale: regularizer.lambda, gradient: dFake)
         }
-        d.backward(score: scoreGradient, regression: regressionGradient)
+        profile.measure(TrainingPart.discriminatorBackward.rawValue) {
+            _ = d.backward(score: scoreGradient, regression: regressionGradient)
+        }
         let k = d.scales
         let term = regularizer.scaleTerm(SIMD3(Double(k[0]), Double(k[1]), Double(k[2])))
         regLoss += term.value
         for (i, slice) in d.scaleSlices.enumerated() { d.store.gradient(slice).pointee += Float(term.gradient[i]) }
         discriminatorStepCount += 1
         try checkLoss(loss + regLoss, of: "discriminator")
-        adamD.step(d.store)
-        guard allFinite(d.store) else {
+        profile.measure(TrainingPart.optimizer.rawValue) { adamD.step(d.store) }
+        guard profile.measure(TrainingPart.finiteCheck.rawValue, { allFinite(d.store) }) else {
             throw Divergence(step: discriminatorStepCount, what: "non-finite discriminator weight")
         }
         return (loss, regLoss)
@@ -173,22 +181,25 @@ public final class GANTrainer {
     /// One G step on fresh noise with the conditions of the last D batch.
     private func generatorStep() throws(Divergence) -> Double {
         let b = options.batch, d = discriminator
-        drawNoise()
-        generator.store.zeroGradients()
-        let fake = generator.forward(batch: b, mode: .training)
+        profile.measure(TrainingPart.noise.rawValue) { drawNoise() }
+        profile.measure(TrainingPart.batchAssembly.rawValue) { generator.store.zeroGradients() }
+        let fake = profile.measure(TrainingPart.generatorForward.rawValue) { generator.forward(batch: b, mode: .training) }
         d.computesParameterGradients = false
         d.computesInputGradient = true
         // `.training`: one SN power step, as the twin's D forward in its G step. D's weights
         // do not change here, so the backward's W̄ is the one the next D step starts from.
-        let (score, _) = d.forward(fake, conditions: conditions.withBatch(b), mode: .training)
+        let (score, _) = profile.measure(TrainingPart.discriminatorForward.rawValue) {
+            d.forward(fake, conditions: conditions.withBatch(b), mode: .training)
+        }
         let dScore = scoreGradient.withBatch(b), dR = regressionGradient.withBatch(b)
         dScore.fill(0); dR.fill(0)
         let loss = options.loss.generator(fake: UnsafeBufferPointer(start: score.data, count: b),
                                           gradient: UnsafeMutableBufferPointer(start: dScore.data, count: b))
         try checkLoss(loss, of: "generator")
-        generator.backward(d.backward(score: dScore, regression: dR))
-        adamG.step(generator.store)
-        guard allFinite(generator.store) else {
+        let dFake = profile.measure(TrainingPart.discriminatorBackward.rawValue) { d.backward(score: dScore, regression: dR) }
+        profile.measure(TrainingPart.generatorBackward.rawValue) { generator.backward(dFake) }
+        profile.measure(TrainingPart.optimizer.rawValue) { adamG.step(generator.store) }
+        guard profile.measure(TrainingPart.finiteCheck.rawValue, { allFinite(generator.store) }) else {
             throw Divergence(step: discriminatorStepCount, what: "non-finite generator weight")
         }
         return loss
@@ -218,4 +229,30 @@ public final class GANTrainer {
         for i in 0..<store.parameterCount { s += Double(p[i]) }
         return s.isFinite
     }
+}
+
+/// The parts of a training step `GANTrainer.profile` times. D's forward includes its layers'
+/// spectral-norm refresh (one power step, σ, W̄); `spectralNormStep` is the D step's extra
+/// power step. `batchAssembly`: gathering the real batch and its conditions, copying the fakes
+/// beside it, zeroing the gradients.
+public enum TrainingPart: Int, CaseIterable, Sendable {
+    case batchAssembly, noise, generatorForward, discriminatorForward, discriminatorBackward, generatorBackward,
+         spectralNormStep, optimizer, finiteCheck
+
+    public var name: String {
+        switch self {
+        case .batchAssembly: "batch assembly"
+        case .noise: "noise z ~ N(0, 1)"
+        case .generatorForward: "G forward"
+        case .discriminatorForward: "D forward (+ SN refresh)"
+        case .discriminatorBackward: "D backward"
+        case .generatorBackward: "G backward"
+        case .spectralNormStep: "SN extra power step"
+        case .optimizer: "Adam"
+        case .finiteCheck: "finite-weight check"
+        }
+    }
+
+    /// Slots for every part, for `GANTrainer.profile`.
+    public static func times(clock: PartTimes.Clock = .wall) -> PartTimes { PartTimes(names: allCases.map(\.name), clock: clock) }
 }

@@ -25,6 +25,8 @@ public final class PhysicsDistanceEvaluator {
     private let generatedColumn = ScratchBuffer<Double>()
     private let frechet: FrechetPhysicsDistance
     private let kernel: KernelPhysicsDistance
+    /// Opt-in wall time per `PhysicsDistancePart` (`PhysicsDistancePart.times()`); nil: untimed.
+    public var profile: PartTimes?
 
     public init(real: FeatureMatrix, options: PhysicsDistanceOptions = PhysicsDistanceOptions()) throws(MetricsError) {
         try options.validate()
@@ -61,31 +63,37 @@ public final class PhysicsDistanceEvaluator {
         var result = PhysicsDistances()
         if !selection.isDisjoint(with: [.fpd, .kernel]) {
             let y = generatedScaled.reserve(n * d), ySingle = generatedScaledSingle.reserve(n * d)
-            for i in 0..<n {
-                for j in 0..<d {
-                    y[i * d + j] = Double(generated.values[i * d + j]) / scale[j]
-                    ySingle[i * d + j] = Float(y[i * d + j])
+            profile.measure(PhysicsDistancePart.scaling.rawValue) {
+                for i in 0..<n {
+                    for j in 0..<d {
+                        y[i * d + j] = Double(generated.values[i * d + j]) / scale[j]
+                        ySingle[i * d + j] = Float(y[i * d + j])
+                    }
                 }
             }
             if selection.contains(.fpd) {
                 let sizes = options.fpdSampleSizes(realRows: realRows, generatedRows: n)
                 var random = SeededRandom(seed: seed, stream: 0xF9D)
-                result.fpd = realScaled.withUnsafeBufferPointer { x in
-                    frechet.estimate(real: x.baseAddress!, realRows: realRows, generated: y, generatedRows: n,
-                                     sizes: sizes, batches: options.fpdBatches, random: &random)
+                result.fpd = profile.measure(PhysicsDistancePart.fpd.rawValue) {
+                    realScaled.withUnsafeBufferPointer { x in
+                        frechet.estimate(real: x.baseAddress!, realRows: realRows, generated: y, generatedRows: n,
+                                         sizes: sizes, batches: options.fpdBatches, random: &random)
+                    }
                 }
             }
             if selection.contains(.kernel) {
                 var random = SeededRandom(seed: seed, stream: 0x6B9D)
-                let kernels = realScaledSingle.withUnsafeBufferPointer { x in
-                    kernel.estimate(real: x.baseAddress!, realRows: realRows, generated: ySingle, generatedRows: n,
-                                    batches: options.kernelBatches, batchSize: options.kernelBatchSize, random: &random)
+                let kernels = profile.measure(PhysicsDistancePart.kernel.rawValue) {
+                    realScaledSingle.withUnsafeBufferPointer { x in
+                        kernel.estimate(real: x.baseAddress!, realRows: realRows, generated: ySingle, generatedRows: n,
+                                        batches: options.kernelBatches, batchSize: options.kernelBatchSize, random: &random)
+                    }
                 }
                 result.kpd = kernels.kpd
                 result.kid = kernels.kid
             }
         }
-        if selection.contains(.w1) { result.w1 = wasserstein(generated) }
+        if selection.contains(.w1) { result.w1 = profile.measure(PhysicsDistancePart.w1.rawValue) { wasserstein(generated) } }
         return result
     }
 
@@ -117,5 +125,19 @@ public final class PhysicsDistanceEvaluator {
         if let bad = sample.firstNonFinite() {
             throw .nonFiniteFeature(sample: name, row: bad.row, column: bad.column, value: bad.value)
         }
+    }
+}
+
+/// The parts of a distances evaluation `PhysicsDistanceEvaluator.profile` times.
+public enum PhysicsDistancePart: Int, CaseIterable, Sendable {
+    /// The generated features divided by the real sample's scale.
+    case scaling
+    case fpd
+    /// KPD and KID (one set of kernel sums).
+    case kernel
+    case w1
+
+    public static func times(clock: PartTimes.Clock = .wall) -> PartTimes {
+        PartTimes(names: ["distances: scaling", "FPD", "KPD + KID", "W1 (54 features)"], clock: clock)
     }
 }
