@@ -60,9 +60,10 @@ import Testing
         let byEndpoints = try #require(try Self.export("boundary", endpoints).first)
         let lo = byEndpoints["lr_lo"] as? Double ?? .nan, hi = byEndpoints["lr_hi"] as? Double ?? .nan
         #expect(byEndpoints["status"] as? String == "bracketed" && lo < 0.05 && 0.05 < hi, "\(byEndpoints)")
-        // Slope: converging above 0.05 only, up to the top of the range: no bracket at 0.05.
+        // Slope: converging above 0.05 only, up to the top of the range: no bracket at 0.05, and
+        // points that do not converge below one that does (flagged, docs/science.md §8.1).
         let bySlope = try #require(try Self.export("boundary", slope).first)
-        #expect(bySlope["status"] as? String != "bracketed" && bySlope["lr_lo"] is NSNull, "\(bySlope)")
+        #expect(bySlope["status"] as? String == "non-monotone" && bySlope["lr_hi"] is NSNull, "\(bySlope)")
         #expect(bySlope["trials"] as? Int == 3)
         // The Optuna objective `qg` is the chosen figure.
         let stored = { (results: URL, column: String) in
