@@ -128,16 +128,16 @@ public final class Conv2d: AffineLayer, Layer {
         let direct = usesDirectKernel
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             let samples = range.lowerBound * s..<min(n, range.upperBound * s)
-            if direct {
-                DirectConv3x3.forward(xp, samples: samples, geometry: g, outChannels: outs, weight: w, bias: b,
-                                      output: y, workspace: spaces[t])
-            } else {
+            guard direct else {
                 for c in range {
                     let first = c * s
                     Conv2d.forwardChunk(x: xp, samples: first..<min(n, first + s), geometry: g, outChannels: outs,
-                                        weight: w, bias: b, output: y, workspace: spaces[t])
+                                        weight: w, bias: b, slope: slope, output: y, workspace: spaces[t])
                 }
+                return
             }
+            DirectConv3x3.forward(xp, samples: samples, geometry: g, outChannels: outs, weight: w, bias: b,
+                                  output: y, workspace: spaces[t])
             if let slope {
                 let start = y + samples.lowerBound * sampleOutput
                 LeakyActivation.apply(start, count: samples.count * sampleOutput, slope: slope, into: start)
@@ -146,10 +146,12 @@ public final class Conv2d: AffineLayer, Layer {
         return output.withBatch(n)
     }
 
-    /// One chunk of samples: y[s] = W·im2col(x[s]) + b.
+    /// One chunk of samples: y[s] = W·im2col(x[s]) + b, then LeakyReLU of `slope` if given,
+    /// while the chunk's output is in cache (the same values as a pass over the whole batch
+    /// afterwards, without that pass's trip through memory).
     private static func forwardChunk(x: UnsafePointer<Float>, samples: Range<Int>, geometry g: ConvGeometry,
                                      outChannels: Int, weight w: UnsafePointer<Float>, bias b: UnsafePointer<Float>,
-                                     output y: UnsafeMutablePointer<Float>, workspace ws: ConvWorkspace) {
+                                     slope: Float?, output y: UnsafeMutablePointer<Float>, workspace ws: ConvWorkspace) {
         let pixels = g.outPixels, count = samples.count, cols = count * pixels, col = ws.columns.data
         Im2Col.im2col(x + samples.lowerBound * g.inputFeatures, batch: count, geometry: g, into: col, padded: ws.padded.data)
         let yChunk = y + samples.lowerBound * outChannels * pixels
@@ -157,17 +159,22 @@ public final class Conv2d: AffineLayer, Layer {
             for o in 0..<outChannels { (yChunk + o * pixels).update(repeating: b[o], count: pixels) }
             BLAS.sgemm(m: outChannels, n: pixels, k: g.patchSize, a: w, lda: g.patchSize,
                        b: col, ldb: pixels, beta: 1, c: yChunk, ldc: pixels)
+            if let slope { LeakyActivation.apply(yChunk, count: outChannels * pixels, slope: slope, into: yChunk) }
             return
         }
         let ym = ws.outputMatrix.data
         BLAS.sgemm(m: outChannels, n: cols, k: g.patchSize, a: w, lda: g.patchSize,
                    b: col, ldb: cols, c: ym, ldc: cols)
-        // Y'[o, s·P + p] + b[o] → y[s, o, p]
+        // y[s, o, p] = act(Y'[o, s·P + p] + b[o])  (act = identity without a slope)
         for o in 0..<outChannels {
             let bo = b[o]
             for s in 0..<count {
                 let src = ym + o * cols + s * pixels, dst = yChunk + (s * outChannels + o) * pixels
-                for p in 0..<pixels { dst[p] = src[p] + bo }
+                if let slope {
+                    for p in 0..<pixels { let v = src[p] + bo; dst[p] = v > 0 ? v : slope * v }
+                } else {
+                    for p in 0..<pixels { dst[p] = src[p] + bo }
+                }
             }
         }
     }
@@ -194,22 +201,23 @@ public final class Conv2d: AffineLayer, Layer {
         WorkSplit.run(items: chunks, workers: workers) { t, range in
             let ws = spaces[t], samples = range.lowerBound * s..<min(n, range.upperBound * s)
             if parameters { ws.zeroGradients() }
+            guard direct else {
+                let activation = slope.map { (output: y, slope: $0, preActivation: dPre) }
+                for c in range {
+                    let first = c * s
+                    Conv2d.backwardChunk(x: xp, dOut: dOutput, activation: activation, samples: first..<min(n, first + s),
+                                         geometry: g, outChannels: outs, weight: w, parameters: parameters,
+                                         inputs: inputs, dx: dxp, workspace: ws)
+                }
+                return
+            }
             if let slope {
                 let offset = samples.lowerBound * sampleOutput
                 LeakyActivation.gradient(dOutput + offset, output: y + offset, count: samples.count * sampleOutput,
                                          slope: slope, into: dPre + offset)
             }
-            if direct {
-                DirectConv3x3.backward(xp, dOut: dy, samples: samples, geometry: g, outChannels: outs, flipped: flipped,
-                                       parameters: parameters, inputs: inputs, dx: dxp, workspace: ws)
-                return
-            }
-            for c in range {
-                let first = c * s
-                Conv2d.backwardChunk(x: xp, dOut: dy, samples: first..<min(n, first + s), geometry: g,
-                                     outChannels: outs, weight: w, parameters: parameters, inputs: inputs,
-                                     dx: dxp, workspace: ws)
-            }
+            DirectConv3x3.backward(xp, dOut: dy, samples: samples, geometry: g, outChannels: outs, flipped: flipped,
+                                   parameters: parameters, inputs: inputs, dx: dxp, workspace: ws)
         }
         if parameters {
             // Σ over workers in worker order (one worker: exactly its sums); with pooling into
@@ -258,17 +266,28 @@ public final class Conv2d: AffineLayer, Layer {
     }
 
     /// One chunk's backward into the worker's ∂L/∂W, ∂L/∂b partial sums and dx[samples].
-    private static func backwardChunk(x: UnsafePointer<Float>, dOut dy: UnsafePointer<Float>, samples: Range<Int>,
-                                      geometry g: ConvGeometry, outChannels: Int, weight w: UnsafePointer<Float>,
-                                      parameters: Bool, inputs: Bool, dx: UnsafeMutablePointer<Float>,
-                                      workspace ws: ConvWorkspace) {
+    /// With `activation` (a fused LeakyReLU of output y), ∂L/∂y is first turned into
+    /// ∂L/∂(conv + b) = y > 0 ? ∂L/∂y : slope·∂L/∂y, chunk by chunk while it is in cache: for
+    /// S = 1 into `preActivation` (the GEMMs read it in place), for S > 1 inside the copy to dY'.
+    private static func backwardChunk(x: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+                                      activation: (output: UnsafePointer<Float>, slope: Float,
+                                                   preActivation: UnsafeMutablePointer<Float>)?,
+                                      samples: Range<Int>, geometry g: ConvGeometry, outChannels: Int,
+                                      weight w: UnsafePointer<Float>, parameters: Bool, inputs: Bool,
+                                      dx: UnsafeMutablePointer<Float>, workspace ws: ConvWorkspace) {
         let pixels = g.outPixels, count = samples.count, cols = count * pixels
         let col = ws.columns.data, db = ws.biasGradient.data
-        let dyChunk = dy + samples.lowerBound * outChannels * pixels
+        let offset = samples.lowerBound * outChannels * pixels
         // dY'[o, s·P + p] = dy[s, o, p] (for S = 1, dy itself); ∂L/∂b[o] += Σ dY'[o, ·]
         let dym: UnsafePointer<Float>
         if count == 1 {
-            dym = dyChunk
+            if let (y, slope, dPre) = activation {
+                LeakyActivation.gradient(dOut + offset, output: y + offset, count: outChannels * pixels, slope: slope,
+                                         into: dPre + offset)
+                dym = UnsafePointer(dPre + offset)
+            } else {
+                dym = dOut + offset
+            }
             if parameters {
                 for o in 0..<outChannels {
                     let row = dym + o * pixels
@@ -282,8 +301,13 @@ public final class Conv2d: AffineLayer, Layer {
             for o in 0..<outChannels {
                 var sum: Float = 0
                 for s in 0..<count {
-                    let src = dyChunk + (s * outChannels + o) * pixels, dst = m + o * cols + s * pixels
-                    for p in 0..<pixels { dst[p] = src[p]; sum += src[p] }
+                    let at = offset + (s * outChannels + o) * pixels, src = dOut + at, dst = m + o * cols + s * pixels
+                    if let (y, slope, _) = activation {
+                        let sign = y + at
+                        for p in 0..<pixels { let d = sign[p] > 0 ? src[p] : slope * src[p]; dst[p] = d; sum += d }
+                    } else {
+                        for p in 0..<pixels { dst[p] = src[p]; sum += src[p] }
+                    }
                 }
                 db[o] += sum
             }

@@ -15,17 +15,53 @@ func runGANBench() {
     runGANEvaluationBench()
 }
 
-/// Training samples/s of `tiny` and `small` at 1 and 2 threads (`lipsweep-bench gan-train`).
-/// `lipsweep-bench gan-train PRESET THREADS` runs one case only (for profiling).
+/// Training samples/s of `tiny` and `small` at 1 and 2 threads (`lipsweep-bench gan-train`),
+/// each followed by the PyTorch twin's (torch_twin.py through scripts/twin_cpu.py; TWIN=path
+/// when it is not at ../shared/bench/) and the ratio, run one after the other so both see the
+/// same load; then two 1-thread workers side by side against one alone (`twoWorkerScaling`).
+/// `lipsweep-bench gan-train PRESET THREADS` runs one case only (for profiling), without the twin.
 func runGANTrainingBench() {
     let (presets, threadCounts) = benchCases()
+    let oneCase = CommandLine.arguments.count > 2
     print("== gan trainer (twin protocol: N = 5120, d_steps 3, hinge m=8 α=1) ==")
     for preset in presets {
         for threads in threadCounts {
+            let label = "\(preset.rawValue), \(threads) thread\(threads > 1 ? "s" : "")"
             let figures = trainingThroughput(preset, .dcgan, threads: threads)
-            print(pad("train \(preset.rawValue), \(threads) thread\(threads > 1 ? "s" : "")", 34) + figures.text)
+            print(pad("train \(label)", 34) + figures.text)
+            if !oneCase {
+                printAgainstTwin(label, figures, twinThroughput(script: "scripts/twin_cpu.py",
+                                                                arguments: [preset.rawValue, "\(benchEvents)", "\(threads)"]))
+            }
         }
     }
+    if !oneCase { for preset in presets { twoWorkerScaling(preset) } }
+}
+
+/// Two sweep workers on a 2-core machine: this bench's `gan-train PRESET 1` alone, then two of
+/// them started together (separate processes, one BLAS thread each, as `executor.workers: 2`);
+/// scaling = (sum of the pair's samples/s) / (the lone one's), 2 when nothing is shared.
+func twoWorkerScaling(_ preset: Preset) {
+    func start() -> (Process, Pipe)? {
+        let p = Process(), out = Pipe()
+        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        p.arguments = ["gan-train", preset.rawValue, "1"]
+        p.standardOutput = out; p.standardError = FileHandle.nullDevice
+        return (try? p.run()).map { (p, out) }
+    }
+    func samplesPerSecond(_ run: (Process, Pipe)) -> Double? {
+        let text = String(decoding: run.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.0.waitUntilExit()
+        guard let range = text.range(of: " samples/s") else { return nil }
+        return Double(text[..<range.lowerBound].split(separator: " ").last ?? "")
+    }
+    let label = pad("2 workers \(preset.rawValue), 1 thread each", 34)
+    guard let alone = start().flatMap(samplesPerSecond) else { print(label + "skipped: cannot run \(CommandLine.arguments[0])"); return }
+    let pair = [start(), start()].compactMap { $0 }
+    let rates = pair.compactMap(samplesPerSecond)
+    guard rates.count == 2 else { print(label + "skipped: a worker did not report"); return }
+    print(label + String(format: "%8.0f + %.0f samples/s against %.0f alone: scaling %.2f×",
+                         rates[0], rates[1], alone, (rates[0] + rates[1]) / alone))
 }
 
 /// The presets and thread counts named after the section (`… PRESET THREADS`), else tiny and

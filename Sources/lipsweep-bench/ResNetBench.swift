@@ -20,32 +20,38 @@ func runResNetBench() {
             let label = "resnet \(preset.rawValue), \(threads) thread\(threads > 1 ? "s" : "")"
             let swift = trainingThroughput(preset, .resnet, threads: threads)
             print(pad("train " + label, 34) + swift.text)
-            switch twinThroughput(preset, threads: threads) {
-            case let .success(twin):
-                print(pad("twin  " + label, 34) + String(repeating: " ", count: 17)
-                      + String(format: "%8.0f samples/s  (%.0f samples per CPU-second/thread)", twin.wall, twin.cpu))
-                print(pad("  ratio swift / twin", 34) + String(format: "%8.2f× wall-clock   %.2f× per CPU-second",
-                                                                swift.samplesPerSecond / twin.wall,
-                                                                swift.samplesPerCPUSecond / twin.cpu))
-            case let .failure(reason):
-                print(pad("twin  " + label, 34) + "skipped: \(reason.description)")
-            }
+            printAgainstTwin(label, swift, twinThroughput(script: "scripts/twin_resnet.py",
+                                                          arguments: ["bench", preset.rawValue, "\(benchEvents)", "\(threads)"]))
         }
+    }
+}
+
+/// The twin's line under ours, and the ratio of the two.
+func printAgainstTwin(_ label: String, _ swift: Throughput, _ twin: Result<(wall: Double, cpu: Double), TwinUnavailable>) {
+    switch twin {
+    case let .success(twin):
+        print(pad("twin  " + label, 34) + String(repeating: " ", count: 17)
+              + String(format: "%8.0f samples/s  (%.0f samples per CPU-second/thread)", twin.wall, twin.cpu))
+        print(pad("  ratio swift / twin", 34) + String(format: "%8.2f× wall-clock   %.2f× per CPU-second",
+                                                        swift.samplesPerSecond / twin.wall,
+                                                        swift.samplesPerCPUSecond / twin.cpu))
+    case let .failure(reason):
+        print(pad("twin  " + label, 34) + "skipped: \(reason.description)")
     }
 }
 
 struct TwinUnavailable: Error, CustomStringConvertible { var description: String }
 
-/// Runs `python3 scripts/twin_resnet.py bench PRESET N THREADS` (from the package directory:
-/// `make bench` runs there) and parses its line.
-func twinThroughput(_ preset: Preset, threads: Int) -> Result<(wall: Double, cpu: Double), TwinUnavailable> {
-    let script = "scripts/twin_resnet.py"
+/// Runs `python3 SCRIPT ARGUMENTS…` (from the package directory: `make bench` runs there) and
+/// parses its `samples/s=…` and `CPU-second/thread=…` figures: `scripts/twin_resnet.py bench
+/// PRESET N THREADS` (the ResNet twin) or `scripts/twin_cpu.py PRESET N THREADS` (torch_twin.py).
+func twinThroughput(script: String, arguments: [String]) -> Result<(wall: Double, cpu: Double), TwinUnavailable> {
     guard FileManager.default.fileExists(atPath: script) else {
         return .failure(TwinUnavailable(description: "\(script) not found (run from the package directory)"))
     }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", script, "bench", preset.rawValue, "\(benchEvents)", "\(threads)"]
+    p.arguments = ["python3", script] + arguments
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
     do { try p.run() } catch { return .failure(TwinUnavailable(description: "cannot run python3 (\(error))")) }
