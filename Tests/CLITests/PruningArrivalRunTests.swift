@@ -64,6 +64,36 @@ import Testing
         #expect(try PruningRunTests.decisions(again) == PruningRunTests.decisions(results))
     }
 
+    /// `status` of a sweep stopped while trials wait at a rung: the pending count says how many
+    /// wait, and the rung's line counts them as reached, not yet decided.
+    @Test func statusCountsTheTrialsWaitingAtARung() throws {
+        let dir = Repo.scratch("iid-waiting")
+        let results = dir.appendingPathComponent("results")
+        let spec = try Sweeps.writeSpec(Self.spec(workers: 1, minTrials: 6), in: dir)
+        let scheduler = try Sweeps.start(["run", spec, "--results", results.path],
+                                         env: ["FAKE_IID_SEED": "3", "FAKE_EPOCH_SECONDS": "0.15"])
+        let waitingSQL = """
+            SELECT count(*) FROM trials t WHERE state = 'pending'
+              AND (SELECT max(epoch) FROM epochs e WHERE e.trial_id = t.id) >= 2
+              AND NOT EXISTS (SELECT 1 FROM rung_decisions d WHERE d.trial_id = t.id AND d.rung = 2)
+            """
+        try waitFor { (try? Sweeps.count(results, waitingSQL)) ?? 0 >= 2 }
+        kill(scheduler.processIdentifier, SIGKILL)
+        try Child.waitForExit(scheduler, what: "the scheduler")
+        let pending = try Sweeps.count(results, waitingSQL)
+        let atRung = try Sweeps.count(results, """
+            SELECT count(*) FROM trials t WHERE state IN ('pending', 'running')
+              AND (SELECT max(epoch) FROM epochs e WHERE e.trial_id = t.id) >= 2
+              AND NOT EXISTS (SELECT 1 FROM rung_decisions d WHERE d.trial_id = t.id AND d.rung = 2)
+            """)
+        #expect(try Sweeps.count(results, "SELECT count(*) FROM rung_decisions") == 0)
+        let status = try Sweeps.lipsweep(["status", "--results", results.path])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains(" pending (\(pending) waiting at a rung)"), "\(status.stdout)")
+        #expect(status.stdout.contains("epoch 2: \(atRung) reached, 0 pruned, \(atRung) waiting; epoch 4: 0 reached, 0 pruned"),
+                "\(status.stdout)")
+    }
+
     /// More min_trials than trials can ever reach the second rung: those that do are decided
     /// with each other at the end, and the sweep ends.
     @Test func aPoolThatCannotFillIsDecidedAtTheEnd() throws {
