@@ -51,11 +51,11 @@ func waitingAtRungs(store: any TrialStoreReader, sweep: SweepRecord, trials: [Tr
     let open = trials.filter { $0.state == .pending || $0.state == .running }
     guard !open.isEmpty else { return [:] }
     let epochs = try store.epochs(sweepID: sweep.id)
-    let decided = Set(decisions.map { [$0.trialID, Int64($0.rung)] })
+    let decided = Set(decisions.map { [$0.trialID, Int64($0.rung)] }), ascending = rungs.sorted()
     var waiting: [Int64: Int] = [:]
     for t in open {
         guard let last = epochs[t.id]?.map(\.epoch).max() else { continue }
-        waiting[t.id] = rungs.sorted().first { $0 <= last && $0 < t.config.training.epochs && !decided.contains([t.id, Int64($0)]) }
+        waiting[t.id] = ascending.first { $0 <= last && $0 < t.config.training.epochs && !decided.contains([t.id, Int64($0)]) }
     }
     return waiting
 }
