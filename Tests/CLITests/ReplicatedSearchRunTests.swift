@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import GRDB
 import Testing
 
@@ -114,6 +117,18 @@ enum ReplicatedFixtures {
         #expect(page.components(separatedBy: "class=\"bracket-bar non-monotone\"").count - 1 == 1)
         #expect(page.components(separatedBy: "class=\"y-span sn ").count - 1 == 1)
         #expect(page.contains("hinge m=16 α=1 non-monotone (not converging at lr 0.001"))
+        // The same figure alone, as an SVG file (`--figure boundary`): the page's plot with its
+        // styles inside, parseable as XML on its own.
+        let svgFile = dir.appendingPathComponent("fig/boundary.svg")
+        let figure = try Sweeps.lipsweep(["report", "--results", results.path, "--figure", "boundary", "--output", svgFile.path])
+        #expect(figure.status == 0 && figure.stdout == svgFile.path + "\n", "\(figure.stderr)")
+        let svg = try String(contentsOf: svgFile, encoding: .utf8)
+        #expect(try XMLDocument(xmlString: svg).rootElement()?.name == "svg")
+        #expect(svg.contains("<style>") && svg.contains(".tick {"))
+        let pagePlot = try #require(page.range(of: "<svg [^\\n]*aria-label=\"Convergence boundary", options: .regularExpression))
+        let pageSVG = page[pagePlot.lowerBound...].components(separatedBy: "</svg>")[0]
+        #expect(svg.replacingOccurrences(of: #"<\?xml[^\n]*\n|<style>[^\n]*\n<rect width="100%"[^\n]*\n"#, with: "",
+                                         options: .regularExpression) == pageSVG + "</svg>\n")
 
         // Seed 1 alone (the search without replicates): every bracket sits above the turn.
         let single = dir.appendingPathComponent("single")

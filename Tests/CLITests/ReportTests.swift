@@ -50,6 +50,28 @@ import Testing
         #expect(bad.stderr.contains("--trials 99: no such trial"))
     }
 
+    /// `--figure`: each of the page's plots alone as an SVG file; a wrong name lists the sweep's
+    /// figures and exits 2 with nothing written.
+    @Test func figuresAsStandaloneSVGFiles() throws {
+        let dir = Repo.scratch("figures")
+        for name in ["qg-sn", "qg-hinge", "prd-vs-l", "prd-per-epoch"] {
+            let file = dir.appendingPathComponent("\(name).svg")
+            let r = try Sweeps.lipsweep(["report", "--results", QueryExportTests.results.path, "--figure", name, "--output", file.path])
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+            let svg = try String(contentsOf: file, encoding: .utf8)
+            #expect(try XMLDocument(xmlString: svg).rootElement()?.name == "svg", "\(name)")
+            #expect(svg.contains("<circle") && svg.contains("<style>"), "\(name)")
+        }
+        let qgSN = try String(contentsOf: dir.appendingPathComponent("qg-sn.svg"), encoding: .utf8)
+        #expect(qgSN.contains("QG vs learning rate: sn") && !qgSN.contains("QG vs learning rate: hinge"))
+        let missing = dir.appendingPathComponent("boundary.svg")
+        let bad = try Sweeps.lipsweep(["report", "--results", QueryExportTests.results.path, "--figure", "boundary", "--output", missing.path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--figure boundary: sweep \"") && bad.stderr.contains("it has qg-hinge, qg-sn, prd-vs-l, prd-per-epoch"),
+                "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: missing.path))
+    }
+
     static var hasChromium: Bool {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser"].contains { FileManager.default.isExecutableFile(atPath: $0) }
     }

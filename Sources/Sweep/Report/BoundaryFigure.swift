@@ -10,9 +10,9 @@ enum BoundaryFigure {
         "bracketed": (nil, nil), "undecided": ("#ff7f0e", "6 3"), "non-monotone": ("#d62728", "2 3"), "searching": ("#7f7f7f", "1 3"),
     ]
 
-    /// The figure and its caption (HTML), or nil when the table has neither a hinge nor an sn
-    /// row, or the search is not on the learning rate.
-    static func html(_ table: TextTable, axis: String) -> String? {
+    /// The figure (SVG) and its caption (HTML), or nil when the table has neither a hinge nor
+    /// an sn row, or the search is not on the learning rate.
+    static func figure(_ table: TextTable, axis: String) -> (svg: String, caption: String)? {
         guard axis == "lr" else { return nil }
         let col = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1, $0) })
         func num(_ row: [TextTable.Cell], _ name: String) -> Double? {
@@ -80,6 +80,6 @@ enum BoundaryFigure {
         if !noCrossing.isEmpty {
             caption += "<p>No crossing in the range: \(escape(noCrossing.joined(separator: "; "))).</p>\n"
         }
-        return "<div class=\"plots\">\n" + plot.render() + "</div>\n" + caption
+        return (plot.render(), caption)
     }
 }

@@ -9,10 +9,7 @@ public enum HTMLReport {
     /// - Parameter chosenTrials: trial numbers for the PRD-per-epoch plot; nil picks the trial
     ///   with the best PRD of each regularizer.
     public static func render(store: any TrialStoreReader, sweep: SweepRecord, chosenTrials: [Int]? = nil) throws -> String {
-        let trials = try store.trials(sweepID: sweep.id)
-        let qg = qgTable(trials)
-        let search = try sweep.search().report(trials)
-        let prdVsL = try Export.prdVsL.table(store: store, sweepID: sweep.id)
+        let (trials, qg, search, prdVsL) = try inputs(store: store, sweep: sweep)
         var counts: [TrialState: Int] = [:]
         for t in trials { counts[t.state, default: 0] += 1 }
 
@@ -22,11 +19,7 @@ public enum HTMLReport {
 
         body += "<h2>Quality gain against learning rate</h2>\n<p>QG per learning rate, the mean over seeds with its two-sided 95 % Student-t interval as error bars (mean ± t<sub>0.975, n−1</sub>·sd/√n; no bar with one seed: one seed measures no spread), one curve per parameter setting; QG is the sweep's estimator (`qg.estimator`: endpoints, paper eq. 11, or the least-squares slope). Two points differ beyond seed noise only where their bars do not overlap. The dotted line of the same colour is that curve's 2/L₃₀ bound, L₃₀ averaged over the curve's points (convergence requires lr ≤ 2/L).</p>\n"
         if let note = search.qgNote { body += note }
-        let bands = search.bands.map { b in
-            QGBand(regularizer: b.template.training.regularizer.rawValue, curve: curveKey(b.template, varying: varying(qg)), lo: b.lo, hi: b.hi,
-                   label: b.label)
-        }
-        body += "<div class=\"plots\">\n" + qgPlots(qg, bands: bands).joined() + "</div>\n"
+        body += "<div class=\"plots\">\n" + qgPlots(qg, bands: qgBands(search, qg)).joined() + "</div>\n"
         for section in search.sections {
             body += "<h2>\(escape(section.title))</h2>\n\(section.intro)" + htmlTable(section.table)
         }
@@ -64,8 +57,7 @@ public enum HTMLReport {
             <style>
             body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
             .meta { color: #666; } .plots { display: flex; flex-wrap: wrap; gap: 12px; }
-            svg { background: #fff; border: 1px solid #ddd; } .plot-title { font-weight: 600; font-size: 14px; }
-            .tick { font-size: 11px; fill: #444; } .axis { font-size: 12px; } .legend { font-size: 11px; }
+            svg { background: #fff; border: 1px solid #ddd; } \(SVGPlot.css)
             table { border-collapse: collapse; margin: 8px 0 24px; font-size: 12px; }
             th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; } th { background: #f4f4f4; }
             pre { background: #f8f8f8; padding: 8px; }
@@ -75,16 +67,52 @@ public enum HTMLReport {
             """
     }
 
+    /// The report's figures, each a standalone SVG document, by name (`lipsweep report --figure`):
+    /// `qg-<regularizer>` (QG against learning rate), the search's own (a boundary search's
+    /// `boundary`, the paper's Figs. 4–5), `prd-vs-l` and `prd-per-epoch` — the report's own
+    /// plots, drawn by the same functions. Only those with something to draw are listed.
+    public static func figures(store: any TrialStoreReader, sweep: SweepRecord,
+                               chosenTrials: [Int]? = nil) throws -> [(name: String, svg: String)] {
+        let (trials, qg, search, prdVsL) = try inputs(store: store, sweep: sweep)
+        var figures = qgFigures(qg, bands: qgBands(search, qg)).map { (name: "qg-\($0.regularizer)", svg: $0.svg) }
+        figures += search.figures
+        if let plot = prdVsLFigure(prdVsL) { figures.append(("prd-vs-l", plot)) }
+        let chosen = chosenTrials ?? bestTrialPerRegularizer(prdVsL)
+        if let plot = try epochFigure(store: store, trials: trials, numbers: chosen) { figures.append(("prd-per-epoch", plot)) }
+        return figures.map { ($0.name, SVGPlot.standalone($0.svg)) }
+    }
+
+    /// What every part of the report reads: the trials, the QG table, the search's report, PRD against L.
+    private static func inputs(store: any TrialStoreReader, sweep: SweepRecord) throws
+        -> (trials: [TrialRecord], qg: TextTable, search: SearchReport, prdVsL: TextTable) {
+        let trials = try store.trials(sweepID: sweep.id)
+        return (trials, qgTable(trials), try sweep.search().report(trials), try Export.prdVsL.table(store: store, sweepID: sweep.id))
+    }
+
+    /// The search's spans of learning rate, each on the QG curve of its combination.
+    private static func qgBands(_ search: SearchReport, _ qg: TextTable) -> [QGBand] {
+        search.bands.map { b in
+            QGBand(regularizer: b.template.training.regularizer.rawValue, curve: curveKey(b.template, varying: varying(qg)), lo: b.lo, hi: b.hi,
+                   label: b.label)
+        }
+    }
+
     /// A search's span (a boundary search's bracket) drawn on the QG plot of its regularizer, in the colour of its curve.
     struct QGBand { var regularizer: String; var curve: String; var lo: Double; var hi: Double; var label: String }
 
     /// One plot per regularizer; curves keyed by (margin, α, λ) (`curveKey`).
     static func qgPlots(_ qg: TextTable, bands: [QGBand] = [], metric: QualityMetric? = nil) -> [String] {
+        let plots = qgFigures(qg, bands: bands, metric: metric).map(\.svg)
+        return plots.isEmpty ? ["<p>No finished trial yet.</p>\n"] : plots
+    }
+
+    /// One QG-against-lr plot (SVG) per regularizer, named by the regularizer.
+    static func qgFigures(_ qg: TextTable, bands: [QGBand] = [], metric: QualityMetric? = nil) -> [(regularizer: String, svg: String)] {
         let col = Dictionary(uniqueKeysWithValues: qg.columns.enumerated().map { ($1, $0) })
         func num(_ row: [TextTable.Cell], _ name: String) -> Double? {
             switch row[col[name]!] { case let .number(x): return x; case let .int(i): return Double(i); default: return nil }
         }
-        var plots: [String] = []
+        var plots: [(regularizer: String, svg: String)] = []
         let shown = varying(qg)
         func word(_ row: [TextTable.Cell], _ name: String) -> String? {
             if let c = col[name], case let .text(s) = row[c] { s } else { nil }
@@ -124,9 +152,9 @@ public enum HTMLReport {
                     plot.bands.append(.init(x0: band.lo, x1: band.hi, color: color, label: band.label))
                 }
             }
-            plots.append(plot.render())
+            plots.append((reg, plot.render()))
         }
-        return plots.isEmpty ? ["<p>No finished trial yet.</p>\n"] : plots
+        return plots
     }
 
     /// "m=4 α=1", or the regularizer's name when it has no parameter: one QG curve.
@@ -156,7 +184,10 @@ public enum HTMLReport {
                         loss: varying.loss ? t.loss.rawValue : nil, margin: t.margin, alpha: t.alpha, lambda: t.lambda)
     }
 
-    static func prdVsLPlot(_ table: TextTable) -> String {
+    static func prdVsLPlot(_ table: TextTable) -> String { prdVsLFigure(table) ?? "<p>No evaluated epoch yet.</p>\n" }
+
+    /// Each trial's best PRD against its Lipschitz bound (SVG), nil before any evaluated epoch.
+    static func prdVsLFigure(_ table: TextTable) -> String? {
         let col = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1, $0) })
         var plot = SVGPlot(title: "Best PRD vs Lipschitz bound", xLabel: "Lipschitz bound L at the best epoch (log)", yLabel: "best PRD", logX: true)
         var byRegularizer: [String: [(x: Double, y: Double, err: Double?)]] = [:], order: [String] = []
@@ -169,7 +200,7 @@ public enum HTMLReport {
         for (i, reg) in order.enumerated() {
             plot.series.append(.init(label: reg, points: byRegularizer[reg]!, color: SVGPlot.palette[i % SVGPlot.palette.count], lines: false))
         }
-        return order.isEmpty ? "<p>No evaluated epoch yet.</p>\n" : plot.render()
+        return order.isEmpty ? nil : plot.render()
     }
 
     static func bestTrialPerRegularizer(_ table: TextTable) -> [Int] {
@@ -185,6 +216,11 @@ public enum HTMLReport {
     }
 
     static func epochPlot(store: any TrialStoreReader, trials: [TrialRecord], numbers: [Int]) throws -> String {
+        try epochFigure(store: store, trials: trials, numbers: numbers) ?? "<p>No evaluated epoch yet.</p>\n"
+    }
+
+    /// Physical and RAW PRD per epoch of the given trials (SVG), nil before any evaluated epoch.
+    static func epochFigure(store: any TrialStoreReader, trials: [TrialRecord], numbers: [Int]) throws -> String? {
         var plot = SVGPlot(title: "PRD per epoch", xLabel: "epoch", yLabel: "PRD")
         for (i, n) in numbers.enumerated() {
             guard let t = trials.first(where: { $0.number == n }) else {
@@ -197,7 +233,7 @@ public enum HTMLReport {
             plot.series.append(.init(label: "#\(n) raw", points: epochs.compactMap { e in e.rawPRD.map { (Double(e.epoch), $0, nil) } },
                                      color: color, dashed: true))
         }
-        return plot.series.allSatisfy({ $0.points.isEmpty }) ? "<p>No evaluated epoch yet.</p>\n" : plot.render()
+        return plot.series.allSatisfy({ $0.points.isEmpty }) ? nil : plot.render()
     }
 
     /// The series the report redraws QG on, beside the sweep's own metric: the logarithms of FPD

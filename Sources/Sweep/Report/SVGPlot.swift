@@ -35,6 +35,19 @@ struct SVGPlot {
     var width = 640.0, height = 380.0
     let left = 70.0, right = 200.0, top = 34.0, bottom = 50.0
 
+    /// The classes the plots use (the report's page and a standalone figure share them).
+    static let css = ".plot-title { font-weight: 600; font-size: 14px; } .tick { font-size: 11px; fill: #444; } "
+        + ".axis { font-size: 12px; } .legend { font-size: 11px; }"
+
+    /// A rendered plot as an SVG file of its own: its styles (font family included, which the
+    /// page gives otherwise) and a white background inside it.
+    static func standalone(_ svg: String) -> String {
+        guard let open = svg.range(of: ">\n") else { return svg }
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + svg[..<open.upperBound]
+            + "<style>svg { font-family: system-ui, sans-serif; } \(css)</style>\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n"
+            + svg[open.upperBound...]
+    }
+
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
 
     func render() -> String {

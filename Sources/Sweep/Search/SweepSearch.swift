@@ -58,6 +58,9 @@ public struct SearchReport: Sendable {
     public var bands: [Band] = []
     /// Sections after the QG plots: a heading, a paragraph (HTML) and a table.
     public var sections: [(title: String, intro: String, table: TextTable)] = []
+    /// The search's own figures (inline SVG, also in `sections`' intros), by the name
+    /// `lipsweep report --figure` knows them by.
+    public var figures: [(name: String, svg: String)] = []
 
     public struct Band: Sendable {
         /// The combination (the curve it belongs to is the one of its regularizer parameters).
@@ -67,8 +70,9 @@ public struct SearchReport: Sendable {
         public var label: String
     }
 
-    public init(qgNote: String? = nil, bands: [Band] = [], sections: [(title: String, intro: String, table: TextTable)] = []) {
-        self.qgNote = qgNote; self.bands = bands; self.sections = sections
+    public init(qgNote: String? = nil, bands: [Band] = [], sections: [(title: String, intro: String, table: TextTable)] = [],
+                figures: [(name: String, svg: String)] = []) {
+        self.qgNote = qgNote; self.bands = bands; self.sections = sections; self.figures = figures
     }
 }
 

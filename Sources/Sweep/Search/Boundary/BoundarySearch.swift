@@ -219,8 +219,10 @@ extension BoundarySearch {
             intro += "<p class=\"flagged\">Not resolved to a bracket within the resolution: "
                 + escape(flagged.map { "\($0.label) \($0.outcome.status)" + ($0.note(axisName).map { " (\($0))" } ?? "") }.joined(separator: "; ")) + ".</p>\n"
         }
-        intro += BoundaryFigure.html(table, axis: axisName) ?? ""
-        return SearchReport(qgNote: note, bands: bands, sections: [("Convergence boundary", intro, table)])
+        let figure = BoundaryFigure.figure(table, axis: axisName)
+        if let figure { intro += "<div class=\"plots\">\n" + figure.svg + "</div>\n" + figure.caption }
+        return SearchReport(qgNote: note, bands: bands, sections: [("Convergence boundary", intro, table)],
+                            figures: figure.map { [("boundary", $0.svg)] } ?? [])
     }
 }
 
