@@ -77,6 +77,24 @@ import Testing
         #expect(try Sweeps.count(results, "SELECT count(*) FROM trials WHERE state = 'completed'") == 4)
     }
 
+    /// `nice -n 7 lipsweep run` starts its workers at that nice value too (on Linux a child
+    /// takes its spawning thread's, and the spawn runs on a Dispatch thread that set its own).
+    @Test func workersRunAtTheSchedulersNiceValue() throws {
+        let (_, results, spec) = try Sweeps.smokeSetup("nice")
+        errno = 0
+        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        let expected = min(19, (errno == 0 ? own : 0) + 7)
+        let r = try Child.run(URL(fileURLWithPath: "/usr/bin/nice"), ["-n", "7", Binary.lipsweep.path, "run", spec, "--results", results.path],
+                              environment: Sweeps.env())
+        #expect(r.status == 0, "\(r.stderr)")
+        let logs = FileManager.default.enumerator(atPath: results.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix("worker.log") }
+        #expect(logs.count == 4)
+        for log in logs {
+            let text = try String(contentsOfFile: results.appendingPathComponent(log).path, encoding: .utf8)
+            #expect(text.contains("fake worker: nice \(expected)\n"), "\(log): \(text)")
+        }
+    }
+
     @Test func divergedTrialsKeepTheirEpochsAndHaveNoQG() throws {
         let (_, results, spec) = try Sweeps.smokeSetup("diverge")
         let r = try Sweeps.lipsweep(["run", spec, "--results", results.path], env: ["FAKE_DIVERGE_LR": "0.003"])

@@ -112,6 +112,8 @@ def main():
             json.dump({"lines": done}, f)
         os.replace(tmp, ckpt)
         emit(line)
+    # Its nice value, for the test that `nice lipsweep run` reaches the workers.
+    print(f"fake worker: nice {os.nice(0)}", file=sys.stderr)
     complete = epochs >= qg_epochs
     if not os.environ.get("FAKE_OLD_WORKER"):
         emit(histograms(epochs, seed))

@@ -96,6 +96,30 @@ final class WorkerProcess: Sendable {
             }
         }
         pid = try launch.wait()
+        Self.giveNiceness(Self.schedulerNiceness(), to: pid)
+    }
+
+    /// The nice value of this process's main thread (whose id is the pid): what `nice -n N
+    /// lipsweep run` set, whichever thread asks.
+    static func schedulerNiceness() -> Int32 {
+        errno = 0
+        let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(getpid()))
+        return errno == 0 ? value : 0
+    }
+
+    /// Sets every thread of process `pid` to nice value `niceness`. On Linux a nice value
+    /// belongs to a thread and a child inherits its spawning thread's; the spawn runs on one of
+    /// Dispatch's pool threads, which set their own by QoS (0 for the default pool, −4 for the
+    /// overcommit one), so without this `nice -n 19 lipsweep run` would start its workers at 0
+    /// — or above normal priority. Done right after the spawn, before the worker starts
+    /// threads of its own (which inherit it); a thread that already exists (OpenBLAS's pool,
+    /// started as the library loads) is set too. A thread that ends meanwhile is skipped.
+    static func giveNiceness(_ niceness: Int32, to pid: Int32) {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? ["\(pid)"]
+        for task in tasks {
+            guard let tid = UInt32(task) else { continue }
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, niceness)
+        }
     }
 
     /// Only while the child is unreaped, so a reused pid is never signalled.
