@@ -64,6 +64,11 @@ import Testing
         }
         let qgSN = try String(contentsOf: dir.appendingPathComponent("qg-sn.svg"), encoding: .utf8)
         #expect(qgSN.contains("QG vs learning rate: sn") && !qgSN.contains("QG vs learning rate: hinge"))
+        // A series of points alone is keyed by a point in the legend, a curve by a line: PRD vs
+        // L has two (sn, hinge), the QG curves none.
+        let prdVsL = try String(contentsOf: dir.appendingPathComponent("prd-vs-l.svg"), encoding: .utf8)
+        #expect(prdVsL.components(separatedBy: "class=\"legend-point\"").count - 1 == 2)
+        #expect(!qgSN.contains("legend-point"))
         let missing = dir.appendingPathComponent("boundary.svg")
         let bad = try Sweeps.lipsweep(["report", "--results", QueryExportTests.results.path, "--figure", "boundary", "--output", missing.path])
         #expect(bad.status == 2)

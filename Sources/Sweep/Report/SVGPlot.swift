@@ -107,7 +107,10 @@ struct SVGPlot {
         // Legend to the right of the plot.
         var ly = top + 8
         for s in series {
-            out += "<line x1=\"\(f(width - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 3\"" : "")/>"
+            // A series drawn as points alone (lines: false) is keyed by a point, not a line.
+            out += s.lines
+                ? "<line x1=\"\(f(width - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"6 3\"" : "")/>"
+                : "<circle class=\"legend-point\" cx=\"\(f(width - right + 22))\" cy=\"\(f(ly))\" r=\"3.5\" fill=\"\(s.color)\"/>"
             let short = s.label.count > 26 ? String(s.label.prefix(25)) + "…" : s.label
             out += "<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\" class=\"legend\">\(escape(short))<title>\(escape(s.label))</title></text>\n"
             ly += 18
